@@ -1,0 +1,5 @@
+"""``python -m minimax_cover.plugin.cli``."""
+
+from . import run
+
+run()

@@ -1,0 +1,49 @@
+"""Every tunable default of the client, in one short module (units in the names)."""
+
+from __future__ import annotations
+
+#: Runware's REST endpoint; ``RUNWARE_API_URL`` overrides it.
+RUNWARE_API_URL = "https://api.runware.ai/v1"
+#: MiniMax's platform API; ``MINIMAX_API_URL`` overrides it.
+MINIMAX_API_URL = "https://api.minimax.io"
+
+API_KEY_ENV = "RUNWARE_API_KEY"
+API_URL_ENV = "RUNWARE_API_URL"
+MINIMAX_API_KEY_ENV = "MINIMAX_API_KEY"
+MINIMAX_API_URL_ENV = "MINIMAX_API_URL"
+#: Overrides the user config dir (where ``config.json`` with ``runware_api_key`` may live).
+CONFIG_DIR_ENV = "MINIMAX_COVER_CONFIG_DIR"
+#: Overrides the user data dir (task journal, downloads cache).
+DATA_DIR_ENV = "MINIMAX_COVER_DATA_DIR"
+
+#: (connect, read) timeouts in seconds for ordinary calls (async submits, polls, uploads).
+DEFAULT_TIMEOUT_S = (10.0, 60.0)
+#: Read timeout for a ``sync`` submit, which holds the request open for the whole generation.
+SYNC_READ_TIMEOUT_S = 900.0
+#: Retries for retryable failures (429, 5xx on reads, connection errors before sending).
+DEFAULT_MAX_RETRIES = 4
+RETRY_BASE_DELAY_S = 1.0
+RETRY_MAX_DELAY_S = 30.0
+#: A Retry-After above this is not waited for: the error is raised instead.
+MAX_RETRY_AFTER_S = 120.0
+
+#: getResponse polling: first interval, growth factor, cap, and the overall deadline.
+POLL_INITIAL_INTERVAL_S = 1.5
+POLL_BACKOFF_FACTOR = 1.5
+POLL_MAX_INTERVAL_S = 10.0
+POLL_DEADLINE_S = 1200.0
+#: Sleeps are cut into slices of at most this, so interrupts are seen within a second.
+SLEEP_SLICE_S = 0.5
+
+#: Largest result file accepted from a URL (a 6-minute WAV at 48 kHz stereo is ~70 MB).
+MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
+DOWNLOAD_CHUNK_BYTES = 256 * 1024
+
+#: Unknown-outcome recovery: getResponse answers that do not know the task before giving up.
+RECOVERY_MAX_MISSES = 3
+#: mediaStorage uploads answered without a mediaUUID are polled (getResponse) at this interval,
+#: for at most this long.
+UPLOAD_POLL_INTERVAL_S = 2.0
+UPLOAD_POLL_DEADLINE_S = 200.0
+#: Further attempts at a result download after a dropped or truncated transfer or a 5xx.
+DOWNLOAD_RETRIES = 1
