@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .protocol import GenerationResult, ProgressEvent, TaskResult
     from .registry import Registry
 
-__all__ = ["AudioSource", "CoverOutput", "CoverResult", "build_request", "cover"]
+__all__ = ["AudioSource", "CoverOutput", "CoverResult", "build_request", "cover", "resume_job"]
 
 log = logging.getLogger("minimax_cover.pipeline")
 
@@ -270,6 +270,11 @@ def cover(
         outputFormat=output_format,
         **params,
     )
+    handle_input = getattr(source, "audio_input", None)
+    if isinstance(handle_input, str):  # a two-step handle (e.g. MiniMax preprocess result)
+        if backend is None:
+            backend = getattr(source, "backend", None)
+        source = handle_input
     staged_already = isinstance(source, str) and (
         source.startswith(("http://", "https://")) or _is_uuid(source)
     )
@@ -323,19 +328,18 @@ def _run(
     on_progress: Callable[[ProgressEvent], None] | None,
     should_cancel: Callable[[], bool] | None,
     warnings: list[str],
+    previous: Any = None,
 ) -> CoverResult:
     assert ctx.backend is not None
     backend = ctx.backend
     registry = ctx.registry
     journal = ctx.journal
-    fingerprint = _fingerprint(source)
-    digest_basis = {**task, "inputs": {**task["inputs"], "audio": fingerprint}}
-    digest_basis.pop("taskUUID", None)
     digest = None
-    previous = None
-    if journal is not None:
+    if journal is not None and previous is None:
         from .journal import request_digest
 
+        digest_basis = {**task, "inputs": {**task["inputs"], "audio": _fingerprint(source)}}
+        digest_basis.pop("taskUUID", None)
         digest = request_digest({**digest_basis, "_backend": backend.endpoint})
         if resume:
             previous = journal.find_resumable(digest)
@@ -447,3 +451,44 @@ def _journal_item(result: GenerationResult) -> dict[str, Any]:
         "audioURL": result.url,
         "inline": bool(result.data_uri or result.base64_data),
     }
+
+
+def resume_job(
+    task_uuid: str,
+    *,
+    output_dir: str | os.PathLike[str] | None = None,
+    registry: Registry | None = None,
+    journal: Journal | None = None,
+    backend_options: dict[str, Any] | None = None,
+    decode: bool = False,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> CoverResult:
+    """Finish a journaled job whose results were not saved, without submitting it again.
+
+    The backend recorded for the job collects its results by ``taskUUID`` (Runware:
+    ``getResponse``); files are written to ``output_dir`` and the job is marked saved.
+
+    :raises MinimaxCoverError: the job is unknown, already saved, or the backend cannot find it.
+    """
+    from .journal import Journal
+    from .registry import get_registry
+
+    registry = registry or get_registry()
+    journal = journal or Journal()
+    record = journal.get(task_uuid)
+    if record is None:
+        raise MinimaxCoverError(f"no job {task_uuid} in the journal ({journal.path})")
+    if record.status == "saved":
+        raise MinimaxCoverError(f"job {task_uuid} is already saved: {', '.join(record.files)}")
+    spec = registry.model(record.request.get("model", MINIMAX_MUSIC_COVER.model_id))
+    options = {"base_url": record.endpoint, **(backend_options or {})}
+    backend = registry.backend(record.backend, **options)
+    ctx = JobContext(spec=spec, registry=registry, backend_name=record.backend, backend=backend,
+                     output_dir=Path(output_dir) if output_dir else Path.cwd(), journal=journal)
+    try:
+        return _run(dict(record.request), None, True, ctx, decode=decode, resume=True,
+                    output_stem=None, on_progress=on_progress, should_cancel=should_cancel,
+                    warnings=[], previous=record)
+    finally:
+        backend.close()

@@ -1,0 +1,128 @@
+"""``minimax-cover cover SONG --prompt ... -o OUT``: the main job, end to end.
+
+Validate, stage, submit, wait with a progress line, download, write files, print a summary.
+With no API key the Runware backend starts the local sandbox in-process and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecValidationError, Violation
+from ..spec import MINIMAX_MUSIC_COVER
+from .options import add_schema_options, collect_schema_options
+
+_AUDIO_SUFFIXES = {".mp3", ".wav", ".flac", ".ogg"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``cover`` command; its model options come from the JSON Schema."""
+    p = sub.add_parser(
+        "cover",
+        help="cover a song: validate, upload, submit, wait, download, save",
+        description="Run MiniMax Music Cover on SONG (a file, an http(s) URL or a media UUID). "
+        "Without RUNWARE_API_KEY it runs against the local sandbox (synthetic audio) and says so.",
+    )
+    p.add_argument("song", nargs="?", help="audio file (WAV/FLAC/MP3/OGG), URL or media UUID")
+    p.add_argument("-o", "--output", type=Path, default=Path("."),
+                   help="output folder, or a file name (numbered when numberResults > 1)")
+    p.add_argument("--lyrics-file", type=Path, help="read settings.lyrics from this file")
+    p.add_argument("--request", type=Path,
+                   help="a request JSON file to start from (options override it)")
+    p.add_argument("--preprocess", type=Path, metavar="HANDLE.json",
+                   help="two-step cover: a handle saved by `minimax-cover preprocess -o`")
+    p.add_argument("--backend", help="backend name (default: chosen by plugins; runware)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    p.add_argument("--no-journal", action="store_true", help="do not record the job")
+    p.add_argument("--no-resume", action="store_true",
+                   help="submit anew even if an identical job is unsaved in the journal")
+    p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    add_schema_options(p, MINIMAX_MUSIC_COVER)
+    p.set_defaults(func=cmd_cover)
+
+
+def _progress_printer(enabled: bool) -> Any:
+    started = time.monotonic()
+    tty = sys.stderr.isatty()
+
+    def show(event: Any) -> None:
+        if not enabled:
+            return
+        pct = f" {event.progress:.0f}%" if getattr(event, "progress", None) is not None else ""
+        cost = f" ${event.cost:.4f}" if getattr(event, "cost", None) is not None else ""
+        line = (f"[{time.monotonic() - started:5.1f}s] {event.phase}: "
+                f"{event.done}/{event.total} result(s){pct}{cost}")
+        print(("\r" + line) if tty else line, end="" if tty else "\n", file=sys.stderr,
+              flush=True)
+
+    return show
+
+
+def _split_output(output: Path) -> tuple[Path, str | None]:
+    if output.suffix.lower() in _AUDIO_SUFFIXES:
+        return output.parent, output.stem
+    return output, None
+
+
+def cmd_cover(args: argparse.Namespace) -> int:
+    from ..pipeline import cover
+
+    request: dict[str, Any] = {}
+    if args.request:
+        try:
+            request = json.loads(args.request.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SpecValidationError([Violation("--request", f"cannot read JSON: {exc}",
+                                                 str(args.request))]) from None
+    options = collect_schema_options(args)
+    settings = {**request.get("settings", {}), **options.pop("settings", {})}
+    if args.lyrics_file:
+        try:
+            settings["lyrics"] = args.lyrics_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SpecValidationError([Violation("--lyrics-file", f"cannot read: {exc.strerror}",
+                                                 str(args.lyrics_file))]) from None
+    request.update(options)
+    if settings:
+        request["settings"] = settings
+    request.setdefault("includeCost", True)  # the summary shows the cost
+
+    source: Any = args.song
+    if args.preprocess:
+        from ..twostep import CoverHandle
+
+        source = CoverHandle.from_dict(json.loads(args.preprocess.read_text(encoding="utf-8")))
+    elif source is None:
+        raise SpecValidationError([Violation("SONG", "is required (or --preprocess)",
+                                             has_value=False)])
+    out_dir, stem = _split_output(args.output)
+    result = cover(
+        source,
+        request,
+        output_dir=out_dir,
+        output_stem=stem,
+        decode=True,
+        backend=args.backend,
+        journal=False if args.no_journal else None,
+        resume=not args.no_resume,
+        on_progress=_progress_printer(not (args.no_progress or args.quiet)),
+    )
+    if sys.stderr.isatty() and not args.no_progress:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    banner = "SANDBOX (synthetic audio, not MiniMax)" if result.sandbox else result.backend_label
+    print(f"cover {result.task_uuid} via {banner}" + (" [resumed]" if result.resumed else ""))
+    for out in result.outputs:
+        duration = f"{out.audio.duration_s:6.1f} s" if out.audio else "      ?"
+        cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"
+        print(f"  {out.path}  {duration}  seed {out.seed}  cost {cost}")
+    total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
+    print(f"total cost: {total}" + ("  (sandbox: nothing was charged)" if result.sandbox else ""))
+    return 0

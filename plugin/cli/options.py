@@ -1,0 +1,90 @@
+"""CLI options generated from a model's JSON Schema: one ``--option`` per user-settable field.
+
+``positivePrompt`` becomes ``--positive-prompt`` (and its ``x-cli`` alias ``--prompt``);
+``settings.lyrics`` becomes ``--lyrics``; enums become ``choices``; help text is the schema's
+description plus its rule. Values left unset are not sent (the API applies its defaults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from ..schema import build_request_schema
+from ..spec import ModelSpec
+
+__all__ = ["add_schema_options", "collect_schema_options"]
+
+_SKIP_PATHS = {"inputs.audio"}  # the positional SONG argument
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
+
+
+def _dest(path: str) -> str:
+    return "spec__" + path.replace(".", "__")
+
+
+def _rule(prop: dict[str, Any]) -> str:
+    parts = []
+    if "minLength" in prop or "maxLength" in prop:
+        parts.append(f"{prop.get('minLength', 0)}–{prop.get('maxLength', '∞')} characters")
+    if "minimum" in prop or "maximum" in prop:
+        parts.append(f"{prop.get('minimum', '-∞')}–{prop.get('maximum', '∞')}")
+    if "default" in prop:
+        parts.append(f"default {prop['default']}")
+    if "x-extension" in prop:
+        parts.append("extension beyond the spec text")
+    return f" [{'; '.join(parts)}]" if parts else ""
+
+
+def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for name, prop in schema["properties"].items():
+        if prop.get("type") == "object" and "properties" in prop:
+            out.extend((f"{name}.{sub}", p) for sub, p in prop["properties"].items())
+        else:
+            out.append((name, prop))
+    return [(path, prop) for path, prop in out
+            if not prop.get("x-internal") and path not in _SKIP_PATHS]
+
+
+def add_schema_options(parser: argparse.ArgumentParser, spec: ModelSpec) -> None:
+    """Add one option per user-settable field of ``spec`` to ``parser``."""
+    schema = build_request_schema(spec)
+    group = parser.add_argument_group(f"{spec.name} parameters (from the JSON Schema)")
+    fields = _fields(schema)
+    leaves = [path.rsplit(".", 1)[-1] for path, _ in fields]
+    for path, prop in fields:
+        leaf = path.rsplit(".", 1)[-1]
+        name = leaf if leaves.count(leaf) == 1 else path.replace(".", "-")
+        flags = [f"--{_kebab(name)}"]
+        flags += [f for f in prop.get("x-cli", []) if f not in flags]
+        kwargs: dict[str, Any] = {"dest": _dest(path), "default": None,
+                                  "help": prop.get("description", "") + _rule(prop)}
+        if prop.get("type") == "boolean":
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = {"integer": int, "number": float}.get(prop.get("type", ""), str)
+            if "enum" in prop:
+                kwargs["choices"] = prop["enum"]
+                kwargs["metavar"] = "{" + ",".join(str(v) for v in prop["enum"]) + "}"
+            else:
+                kwargs["metavar"] = "TEXT" if prop.get("type") == "string" else "N"
+        group.add_argument(*flags, **kwargs)
+
+
+def collect_schema_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``{"positivePrompt": ..., "settings": {"lyrics": ...}}`` from the parsed options."""
+    request: dict[str, Any] = {}
+    for dest, value in vars(args).items():
+        if not dest.startswith("spec__") or value is None:
+            continue
+        parts = dest[len("spec__"):].split("__")
+        node = request
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return request
