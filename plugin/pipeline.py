@@ -187,9 +187,12 @@ def _local_checks(source: AudioSource) -> None:
     elif isinstance(source, (bytes, bytearray, memoryview)):
         check_reference_limits(probe_audio(bytes(source)))
     elif hasattr(source, "samples") and hasattr(source, "sample_rate"):
-        from .audio import check_audio_limits
+        from .audio import AudioInfo
 
-        check_audio_limits(source)
+        info = AudioInfo(format="WAV", duration_s=source.duration_s,
+                         sample_rate=source.sample_rate, channels=source.channels,
+                         name="in-memory audio")
+        check_reference_limits(info)
     else:
         raise SpecValidationError(
             [Violation("inputs.audio", "must be a file path, bytes, Audio, URL or UUID",

@@ -1,0 +1,121 @@
+"""Count the frames of an MPEG audio (MP3) stream by walking its frame headers.
+
+Not a decoder: it only reads the 4-byte header of each frame. libsndfile (through mpg123) takes
+an MP3's length from its Xing/Info/VBRI header and, when there is none, *estimates* it from the
+first frame's bitrate, and then never decodes past that estimate; for a VBR file without such a
+header that silently cuts the song short. This scan gives the true length so the reader can
+notice and the prober can report the right duration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .sniff import id3v2_size, is_mpeg_audio_header
+
+__all__ = ["Mp3Scan", "scan_mp3"]
+
+_BITRATES_KBPS: dict[tuple[int, int], tuple[int, ...]] = {
+    (1, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (1, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (1, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (2, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (2, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+# Keyed by the header's 2 version bits: 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5.
+_SAMPLE_RATES: dict[int, tuple[int, int, int]] = {
+    3: (44100, 48000, 32000),
+    2: (22050, 24000, 16000),
+    0: (11025, 12000, 8000),
+}
+_SYNC_SEARCH_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Mp3Scan:
+    """Result of :func:`scan_mp3`: audio frames found and what they add up to."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+    samples: int
+    has_length_header: bool  # a Xing, Info or VBRI frame was found
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples / self.sample_rate
+
+
+def _parse(data: bytes, pos: int) -> tuple[int, int, int, int] | None:
+    """(frame length, samples per frame, sample rate, channels) of the header at ``pos``."""
+    if pos + 4 > len(data):
+        return None
+    b0, b1, b2, b3 = data[pos], data[pos + 1], data[pos + 2], data[pos + 3]
+    if not is_mpeg_audio_header(b0, b1, b2):
+        return None
+    version_bits = (b1 >> 3) & 0x03
+    layer = 4 - ((b1 >> 1) & 0x03)
+    bitrate_index = b2 >> 4
+    if bitrate_index == 0:  # free format: the length is not in the header
+        return None
+    mpeg1 = version_bits == 3
+    bitrate = _BITRATES_KBPS[(1 if mpeg1 else 2, layer)][bitrate_index] * 1000
+    rate = _SAMPLE_RATES[version_bits][(b2 >> 2) & 0x03]
+    padding = (b2 >> 1) & 0x01
+    if layer == 1:
+        length, samples = (12 * bitrate // rate + padding) * 4, 384
+    elif layer == 2 or mpeg1:
+        length, samples = 144 * bitrate // rate + padding, 1152
+    else:
+        length, samples = 72 * bitrate // rate + padding, 576
+    channels = 1 if (b3 >> 6) == 3 else 2
+    return length, samples, rate, channels
+
+
+def _find_sync(data: bytes, start: int, limit: int) -> int:
+    """Offset of the first header at or after ``start`` that is followed by another; else -1."""
+    end = min(len(data) - 3, limit)
+    pos = data.find(b"\xff", start, end)
+    while pos != -1:
+        head = _parse(data, pos)
+        if head is not None:
+            nxt = pos + head[0]
+            if nxt + 4 > len(data) or _parse(data, nxt) is not None:
+                return pos
+        pos = data.find(b"\xff", pos + 1, end)
+    return -1
+
+
+def scan_mp3(data: bytes) -> Mp3Scan | None:
+    """Walk the frames of an MP3 held in ``data``; ``None`` if no MPEG audio frame is found.
+
+    Skips a leading ID3v2 tag, the Xing/Info/VBRI frame and junk between frames; a trailing
+    partial frame is not counted (decoders drop it too).
+    """
+    data = bytes(data)
+    pos = _find_sync(data, id3v2_size(data), _SYNC_SEARCH_BYTES + id3v2_size(data))
+    if pos == -1:
+        return None
+    first = _parse(data, pos)
+    assert first is not None
+    _, _, rate, channels = first
+    frame = data[pos : pos + first[0]]
+    has_header = b"Xing" in frame[:64] or b"Info" in frame[:64] or frame[36:40] == b"VBRI"
+    if has_header:
+        pos += first[0]
+    frames = samples = 0
+    while True:
+        head = _parse(data, pos)
+        if head is None or head[2] != rate:
+            pos = _find_sync(data, pos + 1, len(data))
+            if pos == -1:
+                break
+            continue
+        length, spf = head[0], head[1]
+        if pos + length > len(data):
+            break
+        frames += 1
+        samples += spf
+        pos += length
+    return Mp3Scan(rate, channels, frames, samples, has_header)
