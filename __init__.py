@@ -37,7 +37,13 @@ _API: dict[str, tuple[str, str]] = {
     "CoverJob": (".plugin.pipeline", "CoverJob"),
     "CoverResult": (".plugin.pipeline", "CoverResult"),
     "RunwareClient": (".plugin.client", "RunwareClient"),
+    "resume_job": (".plugin.pipeline", "resume_job"),
     "Sandbox": (".plugin.sandbox", "Sandbox"),
+    "Journal": (".plugin.journal", "Journal"),
+    # Two-step workflow (MiniMax platform API)
+    "CoverHandle": (".plugin.twostep", "CoverHandle"),
+    "MiniMaxClient": (".plugin.minimax_client", "MiniMaxClient"),
+    "MiniMaxSandbox": (".plugin.sandbox.minimax_server", "MiniMaxSandbox"),
     # Audio
     "Audio": (".plugin.audio", "Audio"),
     "read_audio": (".plugin.audio", "read_audio"),

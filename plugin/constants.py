@@ -41,9 +41,13 @@ DOWNLOAD_CHUNK_BYTES = 256 * 1024
 
 #: Unknown-outcome recovery: getResponse answers that do not know the task before giving up.
 RECOVERY_MAX_MISSES = 3
-#: mediaStorage uploads answered without a mediaUUID are polled (getResponse) at this interval,
-#: for at most this long.
-UPLOAD_POLL_INTERVAL_S = 2.0
+#: mediaStorage uploads answered without a mediaUUID are polled (getResponse) this long at most.
 UPLOAD_POLL_DEADLINE_S = 200.0
 #: Further attempts at a result download after a dropped or truncated transfer or a 5xx.
 DOWNLOAD_RETRIES = 1
+
+#: MiniMax platform: the model of both cover calls (``music-cover-free`` is the free tier).
+MINIMAX_COVER_MODEL = "music-cover"
+#: (connect, read) timeouts of MiniMax's preprocess call and of a (synchronous) generation.
+MINIMAX_PREPROCESS_TIMEOUT_S = (10.0, 180.0)
+MINIMAX_GENERATION_TIMEOUT_S = (10.0, 600.0)

@@ -109,8 +109,9 @@ def choose_backend(request: dict[str, Any], context: JobContext) -> str | None:
     """Pick the backend (by registered name) that runs ``request``.
 
     Called once per job, before staging. Stops at the first non-``None`` result. The built-in
-    answer (``trylast``) is ``"minimax"`` for a two-step request carrying a preprocess handle and
-    ``"runware"`` otherwise; an explicit ``backend=`` argument skips this hook.
+    answer (``trylast``) is ``"runware"``; the MiniMax plugin answers ``"minimax"`` when
+    ``context.extra["backend_hint"]`` says so. An explicit ``backend=`` argument, or a two-step
+    handle (which names its own backend), skips this hook.
 
     :param request: the validated request (``inputs.audio`` not yet staged).
     :param context: the job's context.

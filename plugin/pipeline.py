@@ -263,6 +263,14 @@ def cover(
 
     registry = registry or get_registry()
     spec = spec or MINIMAX_MUSIC_COVER
+    handle_input = getattr(source, "audio_input", None)
+    if isinstance(handle_input, str):  # a two-step handle (e.g. MiniMax preprocess result)
+        if backend is None:
+            backend = getattr(source, "backend", None)
+        has_lyrics = lyrics or (request or {}).get("settings", {}).get("lyrics")
+        if not has_lyrics and getattr(source, "formatted_lyrics", None):
+            lyrics = source.formatted_lyrics  # step 1's lyrics, unless the user edited them
+        source = handle_input
     task = build_request(
         request,
         spec=spec,
@@ -273,11 +281,6 @@ def cover(
         outputFormat=output_format,
         **params,
     )
-    handle_input = getattr(source, "audio_input", None)
-    if isinstance(handle_input, str):  # a two-step handle (e.g. MiniMax preprocess result)
-        if backend is None:
-            backend = getattr(source, "backend", None)
-        source = handle_input
     staged_already = isinstance(source, str) and (
         source.startswith(("http://", "https://")) or _is_uuid(source)
     )

@@ -58,6 +58,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, bool], ...] = (
     ("builtins.runware_backend", True),
     ("builtins.media_staging", True),
     ("builtins.nodes", True),
+    ("builtins.minimax_backend", False),
 )
 
 
@@ -148,7 +149,11 @@ class Registry:
             try:
                 plugin = ep.load()
                 self.register(plugin, name=ep.name, dist=dist, version=version)
+                self.pm.check_pending()  # earlier plugins passed: a failure is this one's
             except Exception as exc:  # a broken plugin must not break the host
+                if self.pm.get_plugin(ep.name) is not None:
+                    self.unregister(ep.name)  # e.g. a misspelled @hookimpl
+                self._dists.pop(ep.name, None)
                 failure = PluginLoadError(ep.name, dist, exc)
                 failure.__cause__ = exc
                 self.failures.append(failure)
@@ -196,7 +201,7 @@ class Registry:
     def _collect_models(self) -> dict[str, ModelSpec]:
         models: dict[str, ModelSpec] = {}
         owner: dict[str, str] = {}
-        for impl in reversed(self.pm.hook.register_models.get_hookimpls()):
+        for impl in self.pm.hook.register_models.get_hookimpls():  # registration order
 
             def register(spec: ModelSpec, _plugin: str = impl.plugin_name) -> None:
                 if not isinstance(spec, ModelSpec):
@@ -218,7 +223,8 @@ class Registry:
 
     def _collect_backends(self) -> dict[str, Callable[..., Any]]:
         backends: dict[str, Callable[..., Any]] = {}
-        for impl in reversed(self.pm.hook.register_backends.get_hookimpls()):
+        owner: dict[str, str] = {}
+        for impl in self.pm.hook.register_backends.get_hookimpls():  # registration order
 
             def register(
                 name: str, factory: Callable[..., Any], _p: str = impl.plugin_name
@@ -226,8 +232,10 @@ class Registry:
                 if not callable(factory):
                     raise PluginError(f"plugin {_p!r}: backend {name!r} factory is not callable")
                 if name in backends:
-                    raise PluginError(f"plugin {_p!r}: backend {name!r} is already registered")
+                    raise PluginError(f"plugin {_p!r}: backend {name!r} is already registered "
+                                      f"by {owner[name]!r}")
                 backends[name] = factory
+                owner[name] = _p
 
             impl.function(register=register)
         return backends
@@ -269,7 +277,7 @@ class Registry:
         """``[(node_id, class, display_name)]`` from the ``register_nodes`` hook."""
         out: list[tuple[str, type, str]] = []
         seen: set[str] = set()
-        for impl in reversed(self.pm.hook.register_nodes.get_hookimpls()):
+        for impl in self.pm.hook.register_nodes.get_hookimpls():  # registration order
 
             def register(node_id: str, cls: type, display_name: str | None = None,
                          _p: str = impl.plugin_name) -> None:
@@ -338,6 +346,7 @@ def make_registry(
     registry.load(entry_points=entry_points, builtins=builtins)
     for plugin in plugins:
         registry.register(plugin)
+    registry.pm.check_pending()  # the caller's own plugins: a misspelled hook is an error
     return registry
 
 

@@ -1,0 +1,108 @@
+"""minimax-cover-budget: a spending guard for minimax-cover (an example third-party plugin).
+
+- ``prepare_request`` (a wrapper, so it sees the request after every other plugin changed
+  it): estimated cost = ``numberResults`` x price per result. Above ``MINIMAX_COVER_BUDGET_USD``
+  the job is refused with :class:`BudgetExceededError` before anything is sent or paid for.
+- ``on_job_done``: appends the job's cost (reported, else estimated; 0 for sandbox runs) to
+  ``budget-ledger.jsonl`` in minimax-cover's user data dir.
+
+Environment: ``MINIMAX_COVER_BUDGET_USD`` (no limit when unset), ``MINIMAX_COVER_BUDGET_PRICE_USD``
+(default 0.15, Runware's listed price per cover).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+from minimax_cover import hookimpl
+from minimax_cover.plugin.errors import SpecValidationError, Violation
+from minimax_cover.plugin.paths import user_data_dir
+
+__all__ = ["BudgetExceededError", "estimate_usd", "ledger_path", "limit_usd", "price_usd"]
+
+__version__ = "0.1.0"
+
+BUDGET_ENV = "MINIMAX_COVER_BUDGET_USD"
+PRICE_ENV = "MINIMAX_COVER_BUDGET_PRICE_USD"
+DEFAULT_PRICE_USD = 0.15
+
+
+class BudgetExceededError(SpecValidationError):
+    """The job's estimated cost is above ``MINIMAX_COVER_BUDGET_USD``; nothing was sent."""
+
+
+def _env_float(name: str, default: float | None) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SpecValidationError([Violation(name, "must be a number of US dollars", raw)]) \
+            from None
+    if value < 0:
+        raise SpecValidationError([Violation(name, "must be 0 or more", raw)])
+    return value
+
+
+def price_usd() -> float:
+    """Price per generated result in USD (``MINIMAX_COVER_BUDGET_PRICE_USD``, default 0.15)."""
+    return _env_float(PRICE_ENV, DEFAULT_PRICE_USD) or 0.0
+
+
+def limit_usd() -> float | None:
+    """The per-job limit in USD (``MINIMAX_COVER_BUDGET_USD``), or ``None`` for no limit."""
+    return _env_float(BUDGET_ENV, None)
+
+
+def estimate_usd(request: dict[str, Any]) -> float:
+    """Estimated cost of ``request``: ``numberResults`` x :func:`price_usd`."""
+    return round(int(request.get("numberResults", 1)) * price_usd(), 6)
+
+
+def ledger_path() -> Path:
+    """Where job costs are appended (JSON lines), in minimax-cover's user data dir."""
+    return user_data_dir() / "budget-ledger.jsonl"
+
+
+@hookimpl(wrapper=True)
+def prepare_request(request: dict[str, Any], context: Any) -> Generator[None, Any, Any]:
+    """Refuse the job when its estimated cost exceeds the budget (after other plugins ran)."""
+    result = yield
+    limit = limit_usd()
+    estimate = estimate_usd(request)
+    context.extra["budget.estimate_usd"] = estimate
+    if limit is not None and estimate > limit:
+        raise BudgetExceededError([Violation(
+            "numberResults",
+            f"estimated cost ${estimate:.2f} ({request.get('numberResults', 1)} x "
+            f"${price_usd():.2f}) exceeds {BUDGET_ENV}=${limit:.2f}; nothing was sent",
+            request.get("numberResults", 1),
+        )])
+    return result
+
+
+@hookimpl
+def on_job_done(result: Any, context: Any) -> None:
+    """Append the job's actual cost to the ledger."""
+    sandbox = bool(getattr(result, "sandbox", False))
+    reported = getattr(result, "cost_total", None)
+    outputs = len(getattr(result, "outputs", []) or [])
+    if sandbox:
+        cost, source = 0.0, "sandbox"
+    elif reported is not None:
+        cost, source = float(reported), "reported"
+    else:
+        cost, source = round(outputs * price_usd(), 6), "estimated"
+    entry = {"time": round(time.time(), 3), "taskUUID": result.task_uuid,
+             "backend": result.backend, "results": outputs, "cost_usd": cost,
+             "cost_source": source, "sandbox": sandbox}
+    path = ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")
