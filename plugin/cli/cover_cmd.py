@@ -53,7 +53,8 @@ def _progress_printer(enabled: bool) -> Any:
     def show(event: Any) -> None:
         if not enabled:
             return
-        pct = f" {event.progress:.0f}%" if getattr(event, "progress", None) is not None else ""
+        fraction = getattr(event, "progress", None)
+        pct = f" {fraction * 100:.0f}%" if fraction is not None else ""
         cost = f" ${event.cost:.4f}" if getattr(event, "cost", None) is not None else ""
         line = (f"[{time.monotonic() - started:5.1f}s] {event.phase}: "
                 f"{event.done}/{event.total} result(s){pct}{cost}")
