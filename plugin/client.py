@@ -63,6 +63,7 @@ from .errors import (
     ResponseFormatError,
     TaskFailedError,
 )
+from .http import SessionClient
 from .protocol import (
     Envelope,
     GenerationResult,
@@ -89,7 +90,6 @@ CancelCheck = Callable[[], bool]
 #: Task types that only read, so they may be sent again after an unknown outcome. Anything
 #: else (inference: paid; mediaStorage: a taskUUID is single-use) raises OutcomeUnknownError.
 _REPEATABLE = frozenset({"getResponse"})
-_USER_AGENT = "minimax-cover (python-requests)"
 
 
 class _Failure:
@@ -230,7 +230,7 @@ class _Tracker:
         return TaskResult.from_results(self.task_uuid, self.successes.values())
 
 
-class RunwareClient:
+class RunwareClient(SessionClient):
     """A synchronous client for Runware's REST API (one ``requests.Session`` per client).
 
     :param api_key: the key; default ``RUNWARE_API_KEY``, then the config file.
@@ -282,26 +282,12 @@ class RunwareClient:
         self.poll_deadline_s = float(poll_deadline_s)
         self._sleep = sleep or time.sleep
         self._slept = 0.0
-        self._owns_session = http_client is None
-        self._session = http_client if http_client is not None else requests.Session()
-        if self._owns_session:
-            self._session.headers["User-Agent"] = _USER_AGENT
+        self._init_session(http_client)
 
     # ------------------------------------------------------------------ lifecycle
 
     def __repr__(self) -> str:
         return f"RunwareClient(base_url={self.base_url!r})"
-
-    def __enter__(self) -> RunwareClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the HTTP session (unless the caller passed it in as ``http_client``)."""
-        if self._owns_session:
-            self._session.close()
 
     def with_options(self, **overrides: Any) -> RunwareClient:
         """A copy with some constructor arguments replaced; it shares this client's session.

@@ -49,6 +49,7 @@ from .errors import (
     ResponseFormatError,
     ServerError,
 )
+from .http import SessionClient
 from .redaction import install_log_redaction, redact, register_secret
 from .retry import RetryPolicy
 from .twostep import CoverHandle
@@ -123,7 +124,7 @@ def _failed_before_sending(exc: BaseException) -> bool:
     return check(exc)
 
 
-class MiniMaxClient:
+class MiniMaxClient(SessionClient):
     """MiniMax's music-cover endpoints over one ``requests.Session``.
 
     :param api_key: the key; default ``MINIMAX_API_KEY``.
@@ -163,23 +164,12 @@ class MiniMaxClient:
         self.generation_timeout = generation_timeout
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self._sleep = sleep or time.sleep
-        self._owns_session = http_client is None
-        self.session = http_client if http_client is not None else requests.Session()
+        self._init_session(http_client)
         self.sandbox = False
 
     def __repr__(self) -> str:
         return f"MiniMaxClient(base_url={self.base_url!r}, model={self.model!r})"
 
-    def __enter__(self) -> MiniMaxClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the session (unless the caller passed it in)."""
-        if self._owns_session:
-            self.session.close()
 
     # ------------------------------------------------------------------ transport
 
@@ -195,7 +185,7 @@ class MiniMaxClient:
             retryable: bool
             try:
                 log.debug("POST %s (attempt %d)", path, attempt + 1)
-                resp = self.session.post(self.base_url + path, data=data, headers=headers,
+                resp = self._session.post(self.base_url + path, data=data, headers=headers,
                                          timeout=timeout)
             except requests.exceptions.RequestException as exc:
                 before = _failed_before_sending(exc)

@@ -205,9 +205,10 @@ def _read_soundfile(src: _Source) -> Audio:
         fmt, declared, rate = handle.format, handle.frames, handle.samplerate
         log = handle.extra_info
         try:
-            frames = handle.read(dtype="float32", always_2d=True)
+            samples = _read_planar(handle, np, exact=fmt != "MP3")
         except (sf.SoundFileError, RuntimeError) as exc:
             raise src.error(f"truncated or corrupt {fmt} data ({_sf_reason(exc)})") from exc
+    frames = samples.T  # [T, C] view, for the checks below
     problem = _truncation(fmt, log, declared, len(frames), rate)
     if problem:
         raise src.error(problem)
@@ -224,7 +225,31 @@ def _read_soundfile(src: _Source) -> Audio:
                 )
     if len(frames) == 0:
         raise src.error("contains no audio samples")
-    return Audio(np.ascontiguousarray(frames.T), rate)
+    return Audio(np.ascontiguousarray(samples), rate)
+
+
+_BLOCK_FRAMES = 1 << 16
+
+
+def _read_planar(handle: Any, np: Any, *, exact: bool) -> Any:
+    """Decode into one ``[C, T]`` float32 array, block by block.
+
+    Reading ``[T, C]`` and transposing holds two copies of the song at the peak; filling a
+    preallocated planar array holds one plus a 64 k-frame block. ``exact`` says the header's
+    frame count can be trusted (not for MP3, whose count may be an estimate).
+    """
+    declared = int(handle.frames)
+    if not exact or declared <= 0:
+        return np.ascontiguousarray(handle.read(dtype="float32", always_2d=True).T)
+    out = np.empty((handle.channels, declared), dtype=np.float32)
+    pos = 0
+    for block in handle.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
+        n = min(len(block), declared - pos)
+        out[:, pos:pos + n] = block[:n].T
+        pos += n
+        if pos >= declared:
+            break
+    return out if pos == declared else out[:, :pos]
 
 
 def read_audio(source: AudioSource, *, format: str | None = None) -> Audio:

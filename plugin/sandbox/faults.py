@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultPlan"]
 
@@ -39,17 +39,7 @@ FaultKind = Literal[
     "stall",
 ]
 
-FAULT_KINDS: tuple[str, ...] = (
-    "latency",
-    "status",
-    "drop_before",
-    "drop_after",
-    "malformed_json",
-    "task_error",
-    "truncate_download",
-    "expire_url",
-    "stall",
-)
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 PRE_KINDS = frozenset({"latency", "status", "drop_before", "malformed_json"})
 ACCEPT_KINDS = frozenset({"task_error"})

@@ -109,18 +109,30 @@ def test_m4a_is_converted_to_flac(tmp_path: Path) -> None:
     assert mime == "audio/flac" and sniff_format(data) == "FLAC"
 
 
-@pytest.mark.parametrize(("rate", "fmt"), [(44100, "MP3"), (48000, "MP3"), (16000, "FLAC"),
-                                           (22050, "FLAC")])
-def test_in_memory_audio_is_encoded(rate: int, fmt: str) -> None:
+@pytest.mark.parametrize("rate", [44100, 48000, 16000, 22050])
+def test_in_memory_audio_is_uploaded_lossless(rate: int) -> None:
+    import numpy as np
+    from minimax_cover.plugin.audio import Audio, probe_audio, read_audio
+
+    audio = Audio(0.2 * np.ones((2, rate * 7), dtype=np.float32), rate)
+    data, mime = prepare_upload(audio)  # type: ignore[misc]
+    info = probe_audio(data)
+    assert (info.format, mime, info.sample_rate) == ("FLAC", "audio/flac", rate)
+    assert np.allclose(read_audio(data).samples, audio.samples, atol=1 / 32768)
+
+
+def test_in_memory_audio_over_the_size_limit_falls_back_to_mp3() -> None:
     import numpy as np
     from minimax_cover.plugin.audio import Audio, probe_audio
 
-    audio = Audio(0.2 * np.ones((2, rate * 7), dtype=np.float32), rate)
-    data, _mime = prepare_upload(audio)  # type: ignore[misc]
+    rng = np.random.default_rng(1)  # noise does not compress: FLAC ~ 1.4 MB for 8 s stereo
+    audio = Audio(0.3 * rng.standard_normal((2, 44100 * 8)).astype(np.float32), 44100)
+    data, mime = prepare_upload(audio, limits={"max_bytes": 600_000})  # type: ignore[misc]
     info = probe_audio(data)
-    assert info.format == fmt and info.sample_rate == rate
-    if fmt == "MP3":  # 320 kbps CBR: ~40 kB per second
-        assert len(data) / info.duration_s > 35_000
+    assert (info.format, mime) == ("MP3", "audio/mpeg")
+    assert len(data) / info.duration_s > 35_000  # 320 kbps CBR: ~40 kB per second
+    with pytest.raises(AudioLimitError, match="inputs.audio"):
+        prepare_upload(audio, limits={"max_bytes": 100_000})
 
 
 def test_in_memory_audio_too_short() -> None:
