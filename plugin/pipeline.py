@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .backends import Backend, JobContext
 from .errors import (
+    AudioError,
+    AudioLimitError,
     Interrupted,
     MinimaxCoverError,
     OutcomeUnknownError,
@@ -174,25 +176,47 @@ def _fingerprint(source: AudioSource) -> str:
 
 
 def _local_checks(source: AudioSource) -> None:
-    """Duration, size and format limits of local audio, before any upload."""
-    from .audio import check_reference_limits, probe_audio
+    """Duration, size, format and sample limits of local audio, before any upload.
 
-    if isinstance(source, (str, os.PathLike)):
-        text = os.fspath(source)
-        if text.startswith(("http://", "https://")) or _is_uuid(text):
-            return
-        if not Path(text).exists():
-            raise SpecValidationError([Violation("inputs.audio", "file not found", text)])
-        check_reference_limits(probe_audio(text))
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        check_reference_limits(probe_audio(bytes(source)))
+    Every :class:`AudioError` names ``inputs.audio``.
+    """
+    try:
+        _check_local_audio(source)
+    except AudioLimitError:
+        raise
+    except AudioError as exc:
+        if str(exc).startswith("inputs.audio"):
+            raise
+        raise AudioError(f"inputs.audio: {exc}", path=exc.path) from exc
+
+
+def _check_local_audio(source: AudioSource) -> None:
+    from .audio import check_reference_limits, probe_audio, read_audio
+
+    if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+        if isinstance(source, (str, os.PathLike)):
+            data: str | bytes = os.fspath(source)
+            if data.startswith(("http://", "https://")) or _is_uuid(data):
+                return
+            if not Path(data).exists():
+                raise SpecValidationError([Violation("inputs.audio", "file not found", data)])
+        else:
+            data = bytes(source)
+        info = probe_audio(data)
+        check_reference_limits(info)
+        if str(info.subtype or "").upper() in ("FLOAT", "DOUBLE"):
+            read_audio(data)  # float PCM can hold NaN/inf: raises AudioError for those
     elif hasattr(source, "samples") and hasattr(source, "sample_rate"):
+        import numpy as np
+
         from .audio import AudioInfo
 
         info = AudioInfo(format="WAV", duration_s=source.duration_s,
                          sample_rate=source.sample_rate, channels=source.channels,
                          name="in-memory audio")
         check_reference_limits(info)
+        if not np.isfinite(np.sum(source.samples, dtype=np.float64)):
+            raise AudioError("in-memory audio: contains NaN or infinite samples")
     else:
         raise SpecValidationError(
             [Violation("inputs.audio", "must be a file path, bytes, Audio, URL or UUID",
@@ -349,6 +373,8 @@ def _run(
         digest = request_digest({**digest_basis, "_backend": backend.endpoint})
         if resume:
             previous = journal.find_resumable(digest)
+            if previous is not None and previous.status == "pending":
+                previous = None  # recorded but never sent: nothing was paid, nothing to collect
 
     resumed = previous is not None
     if previous is not None:
@@ -423,8 +449,8 @@ def _run(
         exc.task_uuid = exc.task_uuid or ctx.task_uuid
         raise
     except MinimaxCoverError as exc:
-        if journal is not None:
-            journal.mark(ctx.task_uuid, "failed" if not outputs else "running", error=str(exc))
+        if journal is not None:  # once a result was reported it is paid for: keep it resumable
+            journal.mark(ctx.task_uuid, "failed" if not order else "running", error=str(exc))
         if getattr(exc, "task_uuid", None) is None and hasattr(exc, "task_uuid"):
             exc.task_uuid = ctx.task_uuid
         raise

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .spec import MINIMAX_MUSIC_COVER, Field, ModelSpec
+from .spec import HTTP_URL_PATTERN, MINIMAX_MUSIC_COVER, Field, ModelSpec
 
 __all__ = [
     "DRAFT",
@@ -28,7 +28,6 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URI = "https://github.com/minimax-cover/minimax-cover/raw/main/schemas/"
 
 _UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-_HTTP_URL_PATTERN = "^https?://[^\\s/?#]+[^\\s]*$"
 
 _PLACEMENT_DOCS = {
     "inputs": "Input resources for the task. These must be nested inside the inputs object.",
@@ -45,7 +44,7 @@ def _property(f: Field) -> dict[str, Any]:
         prop["type"] = "string"
         prop["anyOf"] = [
             {"format": "uuid", "pattern": _UUID_PATTERN, "description": "A media UUID."},
-            {"format": "uri", "pattern": _HTTP_URL_PATTERN, "description": "An http(s) URL."},
+            {"format": "uri", "pattern": HTTP_URL_PATTERN, "description": "An http(s) URL."},
         ]
     else:
         prop["type"] = f.type

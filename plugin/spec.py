@@ -178,6 +178,8 @@ def _mp3_bitrate_rules() -> tuple[CrossRule, ...]:
 
 
 _API = "api"
+#: An http(s) URL: Runware POSTs webhooks and PUTs uploads over HTTP(S) only.
+HTTP_URL_PATTERN = "^https?://[^\\s/?#]+[^\\s]*$"
 #: A version-4 UUID (the spec requires "UUID v4" for taskUUID).
 UUID4_PATTERN = (
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
@@ -236,7 +238,7 @@ MINIMAX_MUSIC_COVER = ModelSpec(
             "Specifies a webhook URL where JSON responses will be sent via HTTP POST when "
             "generation tasks complete. For batch requests with multiple results, each "
             "completed item triggers a separate webhook call as it becomes available.",
-            _API, format="uri", advanced=True,
+            _API, format="uri", pattern=HTTP_URL_PATTERN, advanced=True,
         ),
         Field(
             "deliveryMethod", "top", "string",
@@ -257,7 +259,7 @@ MINIMAX_MUSIC_COVER = ModelSpec(
             "the HTTP PUT method. The raw binary data of the media file is sent directly as the "
             "request body. For secure uploads to cloud storage, use presigned URLs that include "
             "temporary authentication credentials.",
-            _API, format="uri", advanced=True,
+            _API, format="uri", pattern=HTTP_URL_PATTERN, advanced=True,
         ),
         Field(
             "ttl", "top", "integer",

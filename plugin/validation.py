@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from .errors import SpecValidationError, Violation, short_repr
 from .lyrics import lint_lyrics
 from .schema import build_request_schema
-from .spec import MINIMAX_MUSIC_COVER, ModelSpec
+from .spec import HTTP_URL_PATTERN, MINIMAX_MUSIC_COVER, ModelSpec
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -136,6 +136,8 @@ def _describe(error: ValidationError, spec: ModelSpec, root: dict[str, Any]) -> 
     if kind == "pattern":
         if path == "taskUUID":
             return Violation(path, "must be a version-4 UUID", value)
+        if rule_value == HTTP_URL_PATTERN:
+            return Violation(path, "must be an http(s) URL", value)
         return Violation(path, f"must match {rule_value}", value)
     if kind == "anyOf" and path == "inputs.audio":
         return Violation(path, "must be a UUID (mediaUUID) or an http(s) URL", value)
@@ -164,6 +166,8 @@ def check_request(
             out.append(v)
     bad_format = {v.path for v in out if v.rule.startswith("must be a UUID")}
     out = [v for v in out if not (v.path in bad_format and "version-4" in v.rule)]
+    not_http = {v.path for v in out if v.rule == "must be an http(s) URL"}
+    out = [v for v in out if not (v.path in not_http and v.rule == "must be an absolute URI")]
     # A value of the wrong type breaks every other rule too; report the type only.
     out = [v for v in out if v.path not in wrong_type or v.rule.startswith("must be a")
            or v.rule.startswith("must be an") or v.rule.startswith("must be true")]

@@ -70,7 +70,11 @@ def _path(src: str | bytes) -> str | None:
 def _audio_stream(container: Any, name: str, src: str | bytes) -> Any:
     if not container.streams.audio:
         raise AudioError(f"{name}: contains no audio stream", path=_path(src))
-    return container.streams.audio[0]
+    stream = container.streams.audio[0]
+    if stream.codec_context is None:  # e.g. a WAV header claiming 0 bits per sample
+        raise AudioError(f"{name}: no decoder for its audio stream (corrupt header?)",
+                         path=_path(src))
+    return stream
 
 
 def probe(src: str | bytes, name: str, size: int | None) -> AudioInfo:

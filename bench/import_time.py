@@ -1,0 +1,101 @@
+"""Import time: the pack as ComfyUI loads it, and ``import minimax_cover``, vs ``import requests``.
+
+Each variant runs in a fresh interpreter (``python -c``) that times only the import with
+``perf_counter``; variants are interleaved round by round and the best of N is kept. The
+ComfyUI variant loads the repo root ``__init__.py`` with ``spec_from_file_location`` under
+the folder name (as ComfyUI's ``load_custom_node`` does) and reads ``NODE_CLASS_MAPPINGS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from typing import Any
+
+from _common import BENCH_DIR, isolate_env, save, table
+
+ROOT = BENCH_DIR.parent
+COMFY = (
+    "import importlib.util, sys\n"
+    "spec = importlib.util.spec_from_file_location('minimax-cover', {init!r})\n"
+    "mod = importlib.util.module_from_spec(spec); sys.modules['minimax-cover'] = mod\n"
+    "spec.loader.exec_module(mod)\n"
+    "n = len(mod.NODE_CLASS_MAPPINGS)\n"
+)
+VARIANTS: dict[str, str] = {
+    "import requests (baseline)": "import requests\n",
+    "import minimax_cover": "import minimax_cover\n",
+    "import minimax_cover.nodes + NODE_CLASS_MAPPINGS":
+        "import minimax_cover.nodes as m\nn = len(m.NODE_CLASS_MAPPINGS)\n",
+    "ComfyUI load of the pack folder + NODE_CLASS_MAPPINGS":
+        COMFY.format(init=str(ROOT / "__init__.py")),
+    "import requests, then the ComfyUI load":
+        "import requests\n" + COMFY.format(init=str(ROOT / "__init__.py")),
+}
+HARNESS = (
+    "import sys, time\n"
+    "code = sys.argv[1]\n"
+    "t = time.perf_counter()\n"
+    "exec(compile(code, '<bench>', 'exec'), {{}})\n"
+    "print(time.perf_counter() - t)\n"
+    "print(int('numpy' in sys.modules), int('torch' in sys.modules))\n"
+)
+
+
+def once(code: str) -> tuple[float, bool, bool]:
+    # cwd outside the repo so a stray folder cannot shadow the installed package
+    out = subprocess.run([sys.executable, "-c", HARNESS.format(), code], capture_output=True,
+                         text=True, check=True, cwd="/")
+    lines = out.stdout.split()
+    return float(lines[0]), lines[1] == "1", lines[2] == "1"
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Measure and return the result dict."""
+    isolate_env()
+    reps = 7 if quick else 15
+    times: dict[str, list[float]] = {k: [] for k in VARIANTS}
+    loads: dict[str, dict[str, bool]] = {}
+    for i in range(reps):
+        order = list(VARIANTS) if i % 2 == 0 else list(VARIANTS)[::-1]
+        for name in order:
+            t, numpy, torch = once(VARIANTS[name])
+            times[name].append(t)
+            loads[name] = {"numpy": numpy, "torch": torch}
+    best = {k: min(v) for k, v in times.items()}
+    base = best["import requests (baseline)"]
+    rows = [{"variant": k, "best_s": round(v, 4), "times_s": [round(t, 4) for t in times[k]],
+             "over_requests_ms": round((v - base) * 1000, 1), "ratio": round(v / base, 2),
+             "loads_numpy": loads[k]["numpy"], "loads_torch": loads[k]["torch"]}
+            for k, v in best.items()]
+    comfy = best["ComfyUI load of the pack folder + NODE_CLASS_MAPPINGS"]
+    return {"repetitions": reps, "rows": rows,
+            "pack_over_requests_ms": round((comfy - base) * 1000, 1),
+            "target": "the pack adds < 100 ms over import requests",
+            "target_met": (comfy - base) < 0.100}
+
+
+def report(res: dict[str, Any]) -> str:
+    """The markdown table of a result."""
+    rows = [[r["variant"], f"{r['best_s'] * 1000:.1f} ms", f"{r['over_requests_ms']:+.1f} ms",
+             f"{r['ratio']:.2f}", "yes" if r["loads_numpy"] else "no"] for r in res["rows"]]
+    return table([f"fresh interpreter, best of {res['repetitions']}", "import time",
+                  "vs requests", "ratio", "numpy loaded"], rows)
+
+
+def main(quick: bool = False) -> dict[str, Any]:
+    """Run, print, save."""
+    res = run(quick)
+    mark = "✓" if res["target_met"] else "✗"
+    print("\n## Import time\n\n" + report(res)
+          + f"\n\nComfyUI load adds {res['pack_over_requests_ms']:+.1f} ms over requests "
+          f"(target < 100 ms) {mark}")
+    print(f"\nwrote {save('import_time', res)}")
+    return res
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    main(p.parse_args().quick)
