@@ -55,12 +55,12 @@ def make_v3_node(node_id: str, v1: type, display_name: str) -> type:
     """An ``io.ComfyNode`` subclass equivalent to the V1 class ``v1``."""
     from comfy_api.latest import io
 
-    spec = v1.INPUT_TYPES()
-    hidden_map = spec.get("hidden", {})
+    hidden_map = v1.INPUT_TYPES().get("hidden", {})
     names = list(v1.RETURN_NAMES) if getattr(v1, "RETURN_NAMES", None) else list(v1.RETURN_TYPES)
     tips = list(getattr(v1, "OUTPUT_TOOLTIPS", ()) or ())
 
     def define_schema(cls: Any) -> Any:
+        spec = v1.INPUT_TYPES()  # each time: file lists (LoadAudio) change while ComfyUI runs
         inputs = [_input(io, n, e, False) for n, e in spec.get("required", {}).items()]
         inputs += [_input(io, n, e, True) for n, e in spec.get("optional", {}).items()]
         outputs = [_output(io, t, names[i], tips[i] if i < len(tips) else None)

@@ -41,7 +41,10 @@ AUTO = "auto"
 INT_WIDGET_MAX = 2**31 - 1
 #: Widget defaults that differ from the schema's, with the reason. ``includeCost``: the node
 #: shows the price and returns the cost, which the API only reports when asked.
-NODE_DEFAULT_OVERRIDES: dict[str, Any] = {"includeCost": True}
+#: ``deliveryMethod``: ``async`` polls in short slices, so ComfyUI's Cancel stops the wait at
+#: once; a ``sync`` request blocks until the whole generation is done (as Runware's own
+#: ComfyUI nodes, which always use async).
+NODE_DEFAULT_OVERRIDES: dict[str, Any] = {"includeCost": True, "deliveryMethod": "async"}
 #: Nested objects whose properties become widgets (in this order).
 _NESTED = ("inputs", "settings", "audioSettings")
 

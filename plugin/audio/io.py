@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
+import uuid
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -430,10 +430,13 @@ def write_audio(
     if isinstance(dest, (str, os.PathLike)):
         path = os.fsdecode(os.fspath(dest))
         folder, base = os.path.split(os.path.abspath(path))
-        tmp = None
+        # A unique name next to the target (not mkstemp, whose 0600 mode would stick to the
+        # saved file): the file gets the usual umask-derived mode, like any other output.
+        tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
+        if not os.path.isdir(folder):
+            raise AudioError(f"{base}: cannot write {fmt} (No such file or directory: {folder})",
+                             path=path)
         try:
-            handle, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
-            os.close(handle)
             write(tmp)
             os.replace(tmp, path)
         except (sf.SoundFileError, RuntimeError, ValueError, OSError) as exc:
