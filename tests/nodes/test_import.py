@@ -145,3 +145,34 @@ def test_v3_entrypoint_when_comfy_api_is_available(tmp_path: Path) -> None:
     assert out["fmt"] == ["COMBO", ["MP3", "WAV", "FLAC", "OGG"]]
     assert out["outputs"] == ["AUDIO", "INT", "FLOAT", "STRING", "STRING"]
     assert "positivePrompt" in out["verdict"] and len(out["fp"]) == 64
+
+
+def test_v3_file_lists_are_fresh_on_every_schema_request(tmp_path: Path) -> None:
+    """ComfyUI asks define_schema again after an upload: a new input file must show up."""
+    stubs = tmp_path / "stubs"
+    pkg = stubs / "comfy_api" / "latest"
+    pkg.mkdir(parents=True)
+    (stubs / "comfy_api" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text(STUB, encoding="utf-8")
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (stubs / "folder_paths.py").write_text(
+        f"def get_input_directory():\n    return {str(inputs)!r}\n"
+        f"def get_output_directory():\n    return {str(tmp_path / 'output')!r}\n"
+        f"def get_temp_directory():\n    return {str(tmp_path / 'temp')!r}\n",
+        encoding="utf-8")
+    out = run(f"""
+        import asyncio, json, pathlib
+        import minimax_cover.nodes as nodes
+        ext = asyncio.run(nodes.comfy_entrypoint())
+        load = next(c for c in asyncio.run(ext.get_node_list())
+                    if c.__name__ == "MiniMaxCoverLoadAudio")
+        def options():
+            [audio] = [i for i in load.define_schema().inputs if i.id == "audio"]
+            return audio.kw.get("options")
+        before = options()
+        pathlib.Path({str(inputs / "added_later.mp3")!r}).write_bytes(b"ID3")
+        print(json.dumps({{"before": before, "after": options()}}))
+    """, cwd=tmp_path, extra_path=stubs)
+    assert out["before"] == []
+    assert out["after"] == ["added_later.mp3"]
