@@ -3,7 +3,7 @@
 A 6-minute mono 44.1 kHz WAV (31.8 MB, under the 50 MB reference limit) goes through
 ``cover(numberResults=4, outputFormat="FLAC", decode=True)`` in a fresh subprocess against a
 sandbox running in this (parent) process, so the server's memory is not counted. Reported:
-``ru_maxrss`` of the job process, its growth over the RSS after imports, the tracemalloc peak
+the peak RSS (``VmHWM``) of the job process, its growth over the RSS after imports, the tracemalloc peak
 (separate run, tracing slows and inflates), and a baseline process that only imports numpy +
 soundfile and decodes the same input and the same 4 result files. Subject and baseline runs are
 interleaved; medians of the repetitions.
@@ -57,7 +57,15 @@ else:
                 output_dir=out, output_stem="mem")
     decoded = sum(o.audio.samples.nbytes for o in res.outputs)
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if mode == "trace" else None
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def hwm_mb():
+    # VmHWM: the peak RSS of this process image. Not ru_maxrss: Linux keeps the maximum of
+    # the forked parent's image across exec, so a child of a big parent reports its size.
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = hwm_mb()
 print(json.dumps({"base_mb": base, "peak_mb": peak, "decoded_mb": decoded / 2**20,
                   "tracemalloc_peak_mb": traced}))
 '''

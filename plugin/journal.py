@@ -452,10 +452,18 @@ class Journal:
             raise JournalError(f"journal {self.path}: {redact(exc)}") from exc
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that holds the lock from its first read (no upgrade races)."""
+    def _write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction that holds the lock from its first read (no upgrade races).
+
+        ``durable`` commits with ``synchronous=FULL`` (the WAL is fsynced at commit), for the
+        rows that must survive a power cut: the job recorded before it is sent, and the mark
+        that it was sent. Other updates use ``NORMAL``, which WAL keeps safe against a crashed
+        or killed process (a power cut may roll back the newest of them, and a resume redoes
+        that work by ``taskUUID``).
+        """
         with self._errors():
             conn = self._conn()
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -513,7 +521,7 @@ class Journal:
         except (TypeError, ValueError):
             number_results = 1
         now = _now()
-        with self._write() as db:
+        with self._write(durable=True) as db:
             row = self._row(db, task_uuid)
             if row is None:
                 db.execute(
@@ -551,7 +559,7 @@ class Journal:
         """
         if status not in STATUSES:
             raise JournalError(f"status: must be one of {', '.join(STATUSES)} (got {status!r})")
-        with self._write() as db:
+        with self._write(durable=status == "submitted") as db:
             row = self._require(db, task_uuid)
             current = row["status"]
             if current == "saved" and status != "saved":
