@@ -5,8 +5,8 @@ A 6-minute mono 44.1 kHz WAV (31.8 MB, under the 50 MB reference limit) goes thr
 sandbox running in this (parent) process, so the server's memory is not counted. Reported:
 the peak RSS (``VmHWM``) of the job process, its growth over the RSS after imports, the
 tracemalloc peak (separate run, tracing slows and inflates), and a baseline process that
-only imports numpy + soundfile and decodes the same input and the same 4 result files. Subject and baseline runs are
-interleaved; medians of the repetitions.
+only imports numpy + soundfile and decodes the same input and the same 4 result files.
+Subject and baseline runs are interleaved; medians of the repetitions.
 """
 
 from __future__ import annotations
