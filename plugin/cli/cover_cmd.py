@@ -14,19 +14,33 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecValidationError, Violation
-from ..spec import MINIMAX_MUSIC_COVER
+from ..spec import MINIMAX_MUSIC_COVER, ModelSpec
 from .options import add_schema_options, collect_schema_options
 
 _AUDIO_SUFFIXES = {".mp3", ".wav", ".flac", ".ogg"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``cover`` command; its model options come from the JSON Schema."""
+    """Add ``cover`` (the built-in model) and ``cover-<slug>`` for every other registered model.
+
+    Each command's model options come from that model's JSON Schema, so a plugin that registers
+    a model gets a command with no CLI code.
+    """
+    from ..registry import get_registry
+
+    for spec in get_registry().models.values():
+        builtin = spec.model_id == MINIMAX_MUSIC_COVER.model_id
+        _add_cover_parser(sub, spec, "cover" if builtin else f"cover-{spec.slug}")
+
+
+def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type: ignore[type-arg]
+                      name: str) -> None:
     p = sub.add_parser(
-        "cover",
-        help="cover a song: validate, upload, submit, wait, download, save",
-        description="Run MiniMax Music Cover on SONG (a file, an http(s) URL or a media UUID). "
-        "Without RUNWARE_API_KEY it runs against the local sandbox (synthetic audio) and says so.",
+        name,
+        help=f"cover a song with {spec.name}: validate, upload, submit, wait, download, save",
+        description=f"Run {spec.name} ({spec.model_id}) on SONG (a file, an http(s) URL or a "
+        "media UUID). Without RUNWARE_API_KEY it runs against the local sandbox (synthetic "
+        "audio) and says so.",
     )
     p.add_argument("song", nargs="?", help="audio file (WAV/FLAC/MP3/OGG), URL or media UUID")
     p.add_argument("-o", "--output", type=Path, default=Path("."),
@@ -42,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--no-resume", action="store_true",
                    help="submit anew even if an identical job is unsaved in the journal")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    add_schema_options(p, MINIMAX_MUSIC_COVER)
-    p.set_defaults(func=cmd_cover)
+    add_schema_options(p, spec)
+    p.set_defaults(func=cmd_cover, spec=spec)
 
 
 def _progress_printer(enabled: bool) -> Any:
@@ -105,6 +119,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     result = cover(
         source,
         request,
+        spec=args.spec,
         output_dir=out_dir,
         output_stem=stem,
         decode=True,

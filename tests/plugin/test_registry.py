@@ -254,6 +254,24 @@ def test_second_model_gets_schema_validator_and_cli_without_code() -> None:
     args = parser.parse_args(["--mood", "sad", "--prompt", "warm acoustic folk"])
     assert collect_schema_options(args)["settings"] == {"mood": "sad"}
 
+    # the CLI grows a `cover-<slug>` command for it, options from its schema
+    from minimax_cover.plugin.cli import build_parser
+
+    cli = build_parser().parse_args(["cover-acme-cover-2", "song.mp3", "--mood", "happy",
+                                     "--prompt", "warm acoustic folk"])
+    assert cli.spec is spec and cli.spec__settings__mood == "happy"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["cover", "song.mp3", "--mood", "happy"])  # not the built-in's
+
+    # and a ComfyUI node with a widget for the new field
+    from minimax_cover.nodes import node_table
+
+    [row] = [r for r in node_table(get_registry()) if r.node_id != "MiniMaxMusicCover"
+             and getattr(r.cls, "SPEC", None) is spec]
+    inputs = row.cls.INPUT_TYPES()
+    choices, _ = {**inputs["required"], **inputs["optional"]}["mood"]
+    assert choices == ["auto", "happy", "sad"]  # not required: "auto" leaves it unset
+
 
 # --------------------------------------------------------------------------- entry points
 
