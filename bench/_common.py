@@ -121,3 +121,20 @@ class ExternalSandbox:
     def __exit__(self, *exc: object) -> None:
         self._proc.terminate()
         self._proc.wait(timeout=10)
+
+
+def run_and_report(name: str, title: str, run: Any, report: Any, quick: bool) -> dict[str, Any]:
+    """Run one benchmark, print its table under ``title``, save its JSON; return the result."""
+    res: dict[str, Any] = run(quick)
+    print(f"\n## {title}\n\n" + report(res))
+    print(f"\nwrote {save(name, res)}")
+    return res
+
+
+def script_main(doc: str | None, main: Any) -> None:
+    """``python bench/<name>.py [--quick]``."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    main(p.parse_args().quick)

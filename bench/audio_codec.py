@@ -11,7 +11,6 @@ Skipped gracefully when ``ffmpeg`` is missing.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import isolate_env, median, save, song, table
+from _common import isolate_env, median, run_and_report, script_main, song, table
 
 SECONDS = 180.0
 SR = 44100
@@ -130,13 +129,8 @@ def report(res: dict[str, Any]) -> str:
 
 def main(quick: bool = False) -> dict[str, Any]:
     """Run, print, save."""
-    res = run(quick)
-    print("\n## Audio staging and decoding\n\n" + report(res))
-    print(f"\nwrote {save('audio_codec', res)}")
-    return res
+    return run_and_report("audio_codec", "Audio staging and decoding", run, report, quick)
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true")
-    main(p.parse_args().quick)
+    script_main(__doc__, main)

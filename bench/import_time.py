@@ -8,12 +8,11 @@ the folder name (as ComfyUI's ``load_custom_node`` does) and reads ``NODE_CLASS_
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from typing import Any
 
-from _common import BENCH_DIR, isolate_env, save, table
+from _common import BENCH_DIR, isolate_env, save, script_main, table
 
 ROOT = BENCH_DIR.parent
 COMFY = (
@@ -96,6 +95,4 @@ def main(quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true")
-    main(p.parse_args().quick)
+    script_main(__doc__, main)

@@ -11,14 +11,13 @@ Subject and baseline runs are interleaved; medians of the repetitions.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from _common import PROMPT, isolate_env, median, save, song, table
+from _common import PROMPT, isolate_env, median, run_and_report, script_main, song, table
 
 SECONDS = 360.0
 SR = 44100
@@ -141,13 +140,8 @@ def report(res: dict[str, Any]) -> str:
 
 def main(quick: bool = False) -> dict[str, Any]:
     """Run, print, save."""
-    res = run(quick)
-    print("\n## Memory\n\n" + report(res))
-    print(f"\nwrote {save('memory', res)}")
-    return res
+    return run_and_report("memory", "Memory", run, report, quick)
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true")
-    main(p.parse_args().quick)
+    script_main(__doc__, main)

@@ -9,14 +9,13 @@ submit, GET of the result URL, write the file.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from _common import PROMPT, isolate_env, median, save, song, table
+from _common import PROMPT, isolate_env, median, run_and_report, script_main, song, table
 
 LATENCY_S = 0.5
 SONG_S = 8.0
@@ -117,13 +116,8 @@ def report(res: dict[str, Any]) -> str:
 
 def main(quick: bool = False) -> dict[str, Any]:
     """Run, print, save."""
-    res = run(quick)
-    print("\n## Per-job overhead\n\n" + report(res))
-    print(f"\nwrote {save('overhead', res)}")
-    return res
+    return run_and_report("overhead", "Per-job overhead", run, report, quick)
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true")
-    main(p.parse_args().quick)
+    script_main(__doc__, main)

@@ -11,14 +11,21 @@ figures.
 
 from __future__ import annotations
 
-import argparse
 import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from _common import PROMPT, ExternalSandbox, isolate_env, save, song, table
+from _common import (
+    PROMPT,
+    ExternalSandbox,
+    isolate_env,
+    run_and_report,
+    script_main,
+    song,
+    table,
+)
 
 LATENCY_S = 0.2
 LEVELS = (1, 4, 16, 64)
@@ -98,13 +105,8 @@ def report(res: dict[str, Any]) -> str:
 
 def main(quick: bool = False) -> dict[str, Any]:
     """Run, print, save."""
-    res = run(quick)
-    print("\n## Batch throughput\n\n" + report(res))
-    print(f"\nwrote {save('throughput', res)}")
-    return res
+    return run_and_report("throughput", "Batch throughput", run, report, quick)
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true")
-    main(p.parse_args().quick)
+    script_main(__doc__, main)
