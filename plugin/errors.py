@@ -14,6 +14,7 @@ MinimaxCoverError
 ├── PluginError
 │   └── PluginLoadError      .name, .dist, cause chained
 ├── WorkflowError            headless runner: unknown node type, bad link, cycle
+├── JournalError             the task journal cannot be read or written
 ├── Interrupted              the host asked to stop (ComfyUI interrupt, Ctrl-C)
 └── APIError                 .message, .body (sanitized), .task_uuid
     ├── APIConnectionError   the request may not have reached the server
@@ -50,6 +51,7 @@ __all__ = [
     "InsufficientCreditsError",
     "Interrupted",
     "InvalidParameterError",
+    "JournalError",
     "MinimaxCoverError",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -144,6 +146,10 @@ class PluginLoadError(PluginError):
 
 class WorkflowError(MinimaxCoverError):
     """An API-format workflow cannot be run: unknown node type, bad link, cycle, bad input."""
+
+
+class JournalError(MinimaxCoverError):
+    """The task journal cannot be opened, read or written (the message names the file)."""
 
 
 class Interrupted(MinimaxCoverError):

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import MinimaxCoverError
+from .errors import JournalError
 from .paths import user_data_dir
 from .redaction import redact
 
@@ -76,10 +76,6 @@ UNFINISHED_STATUSES = ("submitted", "running", "succeeded", "unknown")
 # Result fields that carry the audio itself; the journal keeps a note, never the data.
 _INLINE_KEYS = frozenset({"audiobase64data", "audiodatauri", "base64data", "datauri"})
 _MAX_TEXT_FIELD = 4096
-
-
-class JournalError(MinimaxCoverError):
-    """The journal file cannot be used, or a call names a task or status it does not know."""
 
 
 # --------------------------------------------------------------------------- migrations
