@@ -44,8 +44,6 @@ COVER_CATEGORY = "audio/MiniMax Cover"
 PREPROCESS_TYPE = "MINIMAX_COVER_PREPROCESS"
 #: Stable node ids of built-in models (ids never change; display names may).
 BUILTIN_NODE_IDS = {"minimax:music@cover": "MiniMaxMusicCover"}
-#: A placeholder ``inputs.audio`` used while validating widget values (the song is linked).
-_PLACEHOLDER_AUDIO = "00000000-0000-4000-8000-000000000000"
 #: Longest string kept per value in ``response_json`` (inline base64 audio is elided).
 _RESPONSE_VALUE_LIMIT = 512
 
@@ -116,6 +114,7 @@ def _to_violations(spec: ModelSpec, exc: SpecValidationError) -> list[Violation]
 
 def check_inputs(spec: ModelSpec, kwargs: dict[str, Any]) -> list[Violation]:
     """Every problem with the constant widget values (linked values, ``None``, are skipped)."""
+    from ..plugin.pipeline import PLACEHOLDER_AUDIO
     from ..plugin.validation import validate_request
 
     values = _widget_values(spec, kwargs)
@@ -124,7 +123,7 @@ def check_inputs(spec: ModelSpec, kwargs: dict[str, Any]) -> list[Violation]:
         return [Violation(p.split(":", 1)[0], p.split(":", 1)[1].strip(), has_value=False)
                 for p in problems]
     request = W.widgets_to_request(spec, values)
-    request.setdefault("inputs", {})["audio"] = _PLACEHOLDER_AUDIO
+    request.setdefault("inputs", {})["audio"] = PLACEHOLDER_AUDIO
     try:
         validate_request(request, spec)
     except SpecValidationError as exc:

@@ -18,7 +18,6 @@ import hashlib
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from .errors import (
     Violation,
 )
 from .spec import MINIMAX_MUSIC_COVER, ModelSpec
+from .staging import is_url, is_uuid
 from .validation import lint_request, validate_request
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ log = logging.getLogger("minimax_cover.pipeline")
 
 AudioSource = Any  # str | os.PathLike | bytes | Audio (a URL or UUID string is passed through)
 #: Stands in for ``inputs.audio`` while the rest of the request is validated before staging.
-_PLACEHOLDER_AUDIO = "00000000-0000-4000-8000-000000000000"
+PLACEHOLDER_AUDIO = "00000000-0000-4000-8000-000000000000"
 _EXT = {"MP3": "mp3", "WAV": "wav", "FLAC": "flac", "OGG": "ogg"}
 _UNSAVED = object()
 
@@ -196,7 +196,7 @@ def _check_local_audio(source: AudioSource) -> None:
     if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
         if isinstance(source, (str, os.PathLike)):
             data: str | bytes = os.fspath(source)
-            if data.startswith(("http://", "https://")) or _is_uuid(data):
+            if is_url(data) or is_uuid(data):
                 return
             if not Path(data).exists():
                 raise SpecValidationError([Violation("inputs.audio", "file not found", data)])
@@ -207,29 +207,19 @@ def _check_local_audio(source: AudioSource) -> None:
         if str(info.subtype or "").upper() in ("FLOAT", "DOUBLE"):
             read_audio(data)  # float PCM can hold NaN/inf: raises AudioError for those
     elif hasattr(source, "samples") and hasattr(source, "sample_rate"):
-        import numpy as np
-
-        from .audio import AudioInfo
+        from .audio import AudioInfo, all_finite
 
         info = AudioInfo(format="WAV", duration_s=source.duration_s,
                          sample_rate=source.sample_rate, channels=source.channels,
                          name="in-memory audio")
         check_reference_limits(info)
-        if not np.isfinite(np.sum(source.samples, dtype=np.float64)):
+        if not all_finite(source.samples):
             raise AudioError("in-memory audio: contains NaN or infinite samples")
     else:
         raise SpecValidationError(
             [Violation("inputs.audio", "must be a file path, bytes, Audio, URL or UUID",
                        type(source).__name__)]
         )
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return len(text) == 36
 
 
 def _output_path(output_dir: Path, stem: str, index: int, total: int, fmt: str) -> Path:
@@ -305,12 +295,10 @@ def cover(
         outputFormat=output_format,
         **params,
     )
-    staged_already = isinstance(source, str) and (
-        source.startswith(("http://", "https://")) or _is_uuid(source)
-    )
+    staged_already = is_url(source) or is_uuid(source)
     task.setdefault("inputs", {})
     if isinstance(task["inputs"], dict):
-        task["inputs"]["audio"] = source if staged_already else _PLACEHOLDER_AUDIO
+        task["inputs"]["audio"] = source if staged_already else PLACEHOLDER_AUDIO
     task = validate_request(task, spec)  # 1. every parameter, before anything is sent
     _local_checks(source)  # 2. the song itself, before any upload
     warnings = lint_request(task, spec)

@@ -160,7 +160,8 @@ def _truncation(fmt: str, log: str, declared: int, decoded: int, rate: int) -> s
     return None
 
 
-def _check_finite(samples: np.ndarray) -> bool:
+def all_finite(samples: np.ndarray) -> bool:
+    """True when no sample is NaN or infinite (one float64 sum, no temporary mask)."""
     import numpy as np
 
     # A float64 sum of float32 values cannot overflow, so it is NaN/inf exactly when an input is.
@@ -276,7 +277,7 @@ def read_audio(source: AudioSource, *, format: str | None = None) -> Audio:
             audio = _fallback(src, kind, exc, probe=False)
     if audio.num_samples == 0:
         raise src.error("contains no audio samples")
-    if not _check_finite(audio.samples):
+    if not all_finite(audio.samples):
         raise src.error("contains NaN or infinite samples")
     return audio
 
@@ -415,7 +416,7 @@ def write_audio(
     options = _codec_options(fmt, audio, subtype, bitrate_kbps, compression_level)
     if audio.num_samples == 0:
         raise AudioError("cannot write audio with no samples")
-    if not _check_finite(audio.samples):
+    if not all_finite(audio.samples):
         raise AudioError("cannot write audio that contains NaN or infinite samples")
     frames = audio.samples.T
     if options["subtype"] not in _FLOAT_SUBTYPES:

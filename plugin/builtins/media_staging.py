@@ -18,10 +18,8 @@ def stage_audio(source: Any, backend: Backend, context: JobContext) -> str | Non
     """Upload local audio through the backend; pass URLs and UUIDs through."""
     from ..staging import prepare_upload
 
-    if isinstance(source, str) and source.startswith(("http://", "https://")):
-        return source
     payload = prepare_upload(source)
-    if payload is None:  # already a UUID
+    if payload is None:  # a URL or a UUID: nothing to upload
         return str(source)
     data, mime = payload
     context.log.info("uploading %.1f MB of reference audio to %s", len(data) / 1e6, backend.label)
