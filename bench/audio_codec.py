@@ -50,7 +50,7 @@ def run(quick: bool) -> dict[str, Any]:
     """Measure and return the result dict."""
     tmp = isolate_env()
     from minimax_cover.plugin.audio import Audio, encode_audio, read_audio, write_audio
-    from minimax_cover.plugin.staging import prepare_upload
+    from minimax_cover.plugin.jobs.staging import prepare_upload
 
     exe = shutil.which("ffmpeg")
     reps = 3 if quick else 7

@@ -45,7 +45,11 @@ else:
     import tracemalloc
     from minimax_cover import cover, make_registry
     import numpy, soundfile, requests  # what the job imports anyway, before the base line
-    from minimax_cover.plugin import pipeline, journal, client, download, staging  # noqa
+    from minimax_cover.plugin.jobs import pipeline  # noqa
+    from minimax_cover.plugin.journal import store as journal  # noqa
+    from minimax_cover.plugin.runware import client  # noqa
+    from minimax_cover.plugin.transport import download  # noqa
+    from minimax_cover.plugin.jobs import staging  # noqa
     from minimax_cover.plugin.audio import io  # noqa
     reg = make_registry()
     base = rss_mb()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..plugin.registry import Registry
+    from ..plugin.hooks.registry import Registry
 
 __all__ = [
     "NODE_CLASS_MAPPINGS",
@@ -48,7 +48,7 @@ class NodeEntry:
 def node_table(registry: Registry | None = None) -> list[NodeEntry]:
     """Cover nodes for every registered model, then hook-registered nodes (ids unique)."""
     from ..plugin.errors import PluginError
-    from ..plugin.registry import get_registry
+    from ..plugin.hooks.registry import get_registry
     from .cover_node import make_cover_node
 
     registry = registry or get_registry()

@@ -28,7 +28,7 @@ from . import widgets as W
 from .host import make_reporter
 
 if TYPE_CHECKING:
-    from ..plugin.spec import ModelSpec
+    from ..plugin.spec.model import ModelSpec
 
 __all__ = [
     "BUILTIN_NODE_IDS",
@@ -114,8 +114,8 @@ def _to_violations(spec: ModelSpec, exc: SpecValidationError) -> list[Violation]
 
 def check_inputs(spec: ModelSpec, kwargs: dict[str, Any]) -> list[Violation]:
     """Every problem with the constant widget values (linked values, ``None``, are skipped)."""
-    from ..plugin.pipeline import PLACEHOLDER_AUDIO
-    from ..plugin.validation import validate_request
+    from ..plugin.jobs.pipeline import PLACEHOLDER_AUDIO
+    from ..plugin.spec.validation import validate_request
 
     values = _widget_values(spec, kwargs)
     problems = W.check_widget_values(spec, values)
@@ -228,7 +228,7 @@ def _source(audio: Any, preprocess: Any, node: str) -> Any:
 
 def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, unique_id: Any,
                values: dict[str, Any]) -> tuple[Any, ...]:
-    from ..plugin.pipeline import cover
+    from ..plugin.jobs.pipeline import cover
     from .audio_bridge import to_comfy_audio
 
     problems = check_inputs(spec, values)

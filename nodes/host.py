@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from ..plugin.pipeline import CoverResult
-    from ..plugin.protocol import ProgressEvent
+    from ..plugin.hooks.types import CoverResult
+    from ..plugin.results import ProgressEvent
 
 __all__ = ["NodeReporter", "make_callbacks", "make_reporter", "status_text"]
 

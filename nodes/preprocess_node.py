@@ -17,7 +17,7 @@ __all__ = ["DISPLAY_NAME", "HANDLE_TYPE", "NODE_ID", "MiniMaxCoverPreprocess"]
 
 NODE_ID = "MiniMaxCoverPreprocess"
 DISPLAY_NAME = "MiniMax Cover Preprocess (two-step)"
-#: The socket type carrying a :class:`~minimax_cover.plugin.twostep.CoverHandle`.
+#: The socket type carrying a :class:`~minimax_cover.plugin.minimax.handle.CoverHandle`.
 HANDLE_TYPE = "MINIMAX_COVER_PREPROCESS"
 #: MiniMax's reference-audio size cap; above it the song is sent as MP3 instead of FLAC.
 _MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -65,7 +65,7 @@ class MiniMaxCoverPreprocess:
     def preprocess(self, audio: Mapping[str, Any]) -> tuple[Any, str, str]:
         """Run step 1 and return ``(handle, formatted_lyrics, structure_json)``."""
         from ..plugin.audio import check_reference_limits, probe_audio
-        from ..plugin.registry import get_registry
+        from ..plugin.hooks.registry import get_registry
         from .audio_bridge import from_comfy_audio
 
         song = from_comfy_audio(audio)[0]

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..plugin.spec import ModelSpec
+    from ..plugin.spec.model import ModelSpec
 
 __all__ = [
     "AUTO",
@@ -207,7 +207,7 @@ def widgets_for(spec: ModelSpec) -> tuple[Widget, ...]:
 
     Required-section widgets come before optional ones (ComfyUI's ``input_order``).
     """
-    from ..plugin.schema import build_request_schema
+    from ..plugin.spec.schema import build_request_schema
 
     schema = build_request_schema(spec)
     found: list[Widget] = []

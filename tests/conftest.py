@@ -21,7 +21,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MINIMAX_COVER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MINIMAX_COVER_LOAD_PLUGINS", "")
     monkeypatch.delenv("MINIMAX_COVER_BLOCK_PLUGINS", raising=False)
-    from minimax_cover.plugin import registry
+    from minimax_cover.plugin.hooks import registry
 
     registry.reset_registry()
     yield tmp_path

@@ -35,7 +35,7 @@ EXIT_INTERRUPTED = 130
 
 #: Modules (relative to this package) that each define ``add_parser(subparsers)``.
 COMMAND_MODULES = ("schema_cmds", "cover_cmd", "sandbox_cmd", "plugins_cmd", "jobs_cmd",
-                   "workflow_cmd", "preprocess_cmd")
+                   "preprocess_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     try:
-        from ..registry import get_registry
+        from ..hooks.registry import get_registry
     except ModuleNotFoundError:
         return
     get_registry().hook.register_commands(subparsers=sub)

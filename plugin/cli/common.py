@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..spec import MINIMAX_MUSIC_COVER, ModelSpec
+from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 
 
 def model_spec_arg(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def model_spec_arg(parser: argparse.ArgumentParser) -> None:
 def resolve_spec(model_id: str) -> ModelSpec:
     """The registered :class:`ModelSpec` for ``model_id``."""
     try:
-        from ..registry import get_registry
+        from ..hooks.registry import get_registry
     except ModuleNotFoundError:
         if model_id == MINIMAX_MUSIC_COVER.model_id:
             return MINIMAX_MUSIC_COVER

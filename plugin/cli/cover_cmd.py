@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecValidationError, Violation
-from ..spec import MINIMAX_MUSIC_COVER, ModelSpec
+from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from .options import add_schema_options, collect_schema_options
 
 _AUDIO_SUFFIXES = {".mp3", ".wav", ".flac", ".ogg"}
@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     Each command's model options come from that model's JSON Schema, so a plugin that registers
     a model gets a command with no CLI code.
     """
-    from ..registry import get_registry
+    from ..hooks.registry import get_registry
 
     for spec in get_registry().models.values():
         builtin = spec.model_id == MINIMAX_MUSIC_COVER.model_id
@@ -85,7 +85,7 @@ def _split_output(output: Path) -> tuple[Path, str | None]:
 
 
 def cmd_cover(args: argparse.Namespace) -> int:
-    from ..pipeline import cover
+    from ..jobs.pipeline import cover
 
     request: dict[str, Any] = {}
     if args.request:
@@ -109,7 +109,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
     source: Any = args.song
     if args.preprocess:
-        from ..twostep import CoverHandle
+        from ..minimax.handle import CoverHandle
 
         source = CoverHandle.from_dict(json.loads(args.preprocess.read_text(encoding="utf-8")))
     elif source is None:

@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from ..journal import Journal
+    from ..journal.store import Journal
 
     with Journal() as journal:
         jobs = journal.unfinished() if args.unfinished else journal.list_jobs(
@@ -56,8 +56,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from ..journal import Journal
-    from ..pipeline import resume_job
+    from ..jobs.pipeline import resume_job
+    from ..journal.store import Journal
 
     with Journal() as journal:
         targets = [args.task_uuid] if args.task_uuid else [j.task_uuid for j in

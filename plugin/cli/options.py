@@ -11,8 +11,8 @@ import argparse
 import re
 from typing import Any
 
-from ..schema import build_request_schema
-from ..spec import ModelSpec
+from ..spec.model import ModelSpec
+from ..spec.schema import build_request_schema
 
 __all__ = ["add_schema_options", "collect_schema_options"]
 

@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def plugin_rows(*, include_builtins: bool = False, hooks: list[str] | None = None
                 ) -> list[dict[str, Any]]:
     """The rows ``plugins`` prints: ``name, hooks, version, dist, builtin, error`` each."""
-    from ..registry import get_registry
+    from ..hooks.registry import get_registry
 
     rows = []
     for info in get_registry().list_plugins():
@@ -46,7 +46,7 @@ def plugin_rows(*, include_builtins: bool = False, hooks: list[str] | None = Non
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     """Print the plugin list; exit 1 when a plugin failed to load."""
-    from ..registry import get_registry
+    from ..hooks.registry import get_registry
 
     known = {h for h in dir(get_registry().hook) if not h.startswith("_")}
     unknown = [h for h in args.hook or [] if h not in known]

@@ -62,7 +62,7 @@ def _describe(handle: Any) -> str:
 
 def cmd_preprocess(args: argparse.Namespace) -> int:
     """Run step 1 and print (or save) the handle."""
-    from ..registry import get_registry
+    from ..hooks.registry import get_registry
 
     data, url = _read_song(args.song)
     backend = get_registry().backend("minimax")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecValidationError, Violation
-from ..schema import build_request_schema, build_result_schema, render_schema_files, schema_dir
-from ..validation import lint_request, validate_request
+from ..spec.schema import build_request_schema, build_result_schema, render_schema_files, schema_dir
+from ..spec.validation import lint_request, validate_request
 from . import EXIT_INVALID, EXIT_OK
 from .common import model_spec_arg, resolve_spec
 

@@ -120,7 +120,7 @@ class TaskProcessor:
 
     # ------------------------------------------------------------------ audioInference
     def _audio_inference(self, task: dict[str, Any]) -> _Answer:
-        from ..validation import apply_defaults, check_request
+        from ..spec.validation import apply_defaults, check_request
 
         tt = "audioInference"
         task_uuid = task.get("taskUUID")

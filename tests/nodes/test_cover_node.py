@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from minimax_cover.nodes.cover_node import NodeInputError, make_cover_node, node_id_for
 from minimax_cover.plugin.errors import Interrupted
-from minimax_cover.plugin.spec import MINIMAX_MUSIC_COVER
+from minimax_cover.plugin.spec.model import MINIMAX_MUSIC_COVER
 
 PROMPT = "Warm lo-fi jazz cover with brushed drums"
 NODE = make_cover_node(MINIMAX_MUSIC_COVER)
@@ -118,7 +118,7 @@ def test_interrupt_raises_comfyui_interrupt_and_keeps_the_task(
     assert isinstance(cause, Interrupted) and cause.task_uuid
     assert comfy_stubs.interrupted is False  # ComfyUI's one-shot flag was consumed
     assert "resumable" in comfy_stubs.texts[-1][1]
-    from minimax_cover.plugin.journal import Journal
+    from minimax_cover.plugin.journal.store import Journal
 
     assert Journal().get(cause.task_uuid) is not None
 
@@ -146,7 +146,7 @@ def test_preprocess_handle_replaces_audio_and_lyrics_override() -> None:
         captured["source"], captured["kwargs"] = source, kwargs
         raise Interrupted("stop here")
 
-    import minimax_cover.plugin.pipeline as pipeline
+    import minimax_cover.plugin.jobs.pipeline as pipeline
 
     mp = pytest.MonkeyPatch()
     mp.setattr(pipeline, "cover", fake_cover)

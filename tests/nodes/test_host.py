@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from minimax_cover.nodes import host
-from minimax_cover.plugin.protocol import ProgressEvent
+from minimax_cover.plugin.results import ProgressEvent
 
 
 def event(phase: str = "processing", done: int = 1, total: int = 2, **kw: Any) -> ProgressEvent:

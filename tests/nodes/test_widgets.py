@@ -6,8 +6,8 @@ import dataclasses
 
 from minimax_cover.nodes import widgets as W
 from minimax_cover.nodes.cover_node import make_cover_node
-from minimax_cover.plugin.spec import MINIMAX_MUSIC_COVER, Field
-from minimax_cover.plugin.validation import validate_request
+from minimax_cover.plugin.spec.model import MINIMAX_MUSIC_COVER, Field
+from minimax_cover.plugin.spec.validation import validate_request
 
 SPEC = MINIMAX_MUSIC_COVER
 

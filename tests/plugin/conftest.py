@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from minimax_cover.plugin.client import RunwareClient
-from minimax_cover.plugin.retry import RetryPolicy
+from minimax_cover.plugin.runware.client import RunwareClient
+from minimax_cover.plugin.transport.retry import RetryPolicy
 
 #: A recognisable fake key: no test output, repr, message or log record may contain it.
 FAKE_KEY = "rw-FAKEKEY-7f3a9c1e5b2d4f60-dont-leak"

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 from minimax_cover.plugin.errors import SpecValidationError
-from minimax_cover.plugin.pipeline import cover
-from minimax_cover.plugin.registry import make_registry
+from minimax_cover.plugin.hooks.registry import make_registry
+from minimax_cover.plugin.jobs.pipeline import cover
 from minimax_cover.plugin.sandbox.minimax_server import MiniMaxSandbox
 
 KEY = "mm-budget-FAKEKEY-5678"

@@ -26,7 +26,7 @@ def write_song(path: Path, *, seconds: float = SONG_SECONDS, rate: int = SONG_RA
 
 def fast_options(sb: Any, **overrides: Any) -> dict[str, Any]:
     """``backend_options`` for the Runware backend: this sandbox, tiny delays and timeouts."""
-    from minimax_cover.plugin.retry import RetryPolicy
+    from minimax_cover.plugin.transport.retry import RetryPolicy
 
     options: dict[str, Any] = {
         "api_key": sb.api_key,

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from minimax_cover.plugin.errors import AudioError, AudioLimitError, SpecValidationError
-from minimax_cover.plugin.pipeline import cover
-from minimax_cover.plugin.spec import MINIMAX_MUSIC_COVER, Field
+from minimax_cover.plugin.jobs.pipeline import cover
+from minimax_cover.plugin.spec.model import MINIMAX_MUSIC_COVER, Field
 from rel_support import PROMPT, SONG_RATE, fast_options, write_song
 
 FUZZ = settings(max_examples=50, deadline=None, database=None,

@@ -26,8 +26,8 @@ from minimax_cover.plugin.errors import (
     RateLimitError,
     TaskFailedError,
 )
-from minimax_cover.plugin.journal import UNFINISHED_STATUSES, Journal
-from minimax_cover.plugin.pipeline import cover, resume_job
+from minimax_cover.plugin.jobs.pipeline import cover, resume_job
+from minimax_cover.plugin.journal.store import UNFINISHED_STATUSES, Journal
 from minimax_cover.plugin.sandbox import Fault
 from rel_support import PROMPT, assert_row_consistent, fast_options
 

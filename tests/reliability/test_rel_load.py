@@ -23,8 +23,8 @@ from minimax_cover.plugin.errors import (
     OutcomeUnknownError,
     TaskFailedError,
 )
-from minimax_cover.plugin.journal import Journal
-from minimax_cover.plugin.pipeline import cover
+from minimax_cover.plugin.jobs.pipeline import cover
+from minimax_cover.plugin.journal.store import Journal
 from minimax_cover.plugin.sandbox import Fault
 from rel_support import PROMPT, assert_row_consistent, fast_options
 

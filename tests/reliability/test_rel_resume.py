@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minimax_cover.plugin.journal import Journal, default_journal_path
+from minimax_cover.plugin.journal.store import Journal, default_journal_path
 from rel_support import PROMPT
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")

@@ -138,10 +138,10 @@ def test_key_never_leaks_from_api_errors(song: Path, tmp_path: Path, make_sandbo
                                          evidence: Evidence,
                                          caplog: pytest.LogCaptureFixture) -> None:
     """Direct Python use: client, backend and errors, including a wrong key (401)."""
-    from minimax_cover.plugin.builtins.runware_backend import RunwareBackend
-    from minimax_cover.plugin.client import RunwareClient
-    from minimax_cover.plugin.journal import Journal
-    from minimax_cover.plugin.pipeline import cover
+    from minimax_cover.plugin.jobs.pipeline import cover
+    from minimax_cover.plugin.journal.store import Journal
+    from minimax_cover.plugin.runware.backend import RunwareBackend
+    from minimax_cover.plugin.runware.client import RunwareClient
 
     caplog.set_level(logging.DEBUG)
     sb = make_sandbox(api_key="the-sandbox-wants-another-key",

@@ -1,0 +1,1 @@
+"""The plugin system: hook specifications, the hook vocabulary (types) and the registry."""

@@ -1,0 +1,1 @@
+"""Jobs: the cover pipeline (validate, stage, submit, wait, save) and audio staging."""

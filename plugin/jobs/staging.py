@@ -1,0 +1,160 @@
+"""Turn reference audio into what ``inputs.audio`` takes: a URL, or a ``mediaStorage`` UUID.
+
+URLs and UUID strings pass through unchanged. Files, bytes and in-memory :class:`Audio` are
+probed and checked against the model's limits (6 s to 6 min, 50 MiB) **before** anything is
+uploaded, then uploaded once with ``mediaStorage`` (protocol reference §7):
+
+- WAV, FLAC, MP3 and OGG files are uploaded byte for byte;
+- anything else that decodes (M4A/AAC with PyAV installed, AIFF...) is re-encoded to FLAC;
+- an :class:`Audio` is encoded to FLAC (lossless, fast); only when that is over the size limit
+  is it encoded to MP3 at 320 kbps (32-48 kHz, at most 2 channels).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import AudioError, SpecValidationError, Violation
+
+if TYPE_CHECKING:
+    from ..audio import Audio, AudioInfo
+    from ..results import MediaRef
+
+__all__ = ["UPLOAD_FORMATS", "is_url", "is_uuid", "prepare_upload", "stage_audio"]
+
+#: Formats uploaded as they are; others are converted to FLAC first.
+UPLOAD_FORMATS: tuple[str, ...] = ("WAV", "FLAC", "MP3", "OGG")
+MIME_TYPES = {"WAV": "audio/wav", "FLAC": "audio/flac", "MP3": "audio/mpeg", "OGG": "audio/ogg"}
+_MP3_320_RATES = (32000, 44100, 48000)
+PARAM = "inputs.audio"
+
+
+class MediaUploader(Protocol):
+    """Anything with ``upload_media`` (a :class:`~.client.RunwareClient`)."""
+
+    def upload_media(self, data: bytes, *, mime: str | None = None) -> MediaRef: ...
+
+
+def is_url(value: Any) -> bool:
+    """True for an ``http://`` or ``https://`` string."""
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
+
+
+def is_uuid(value: Any) -> bool:
+    """True for a canonical 36-character UUID string."""
+    if not isinstance(value, str) or len(value.strip()) != 36:
+        return False
+    try:
+        uuid.UUID(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _is_audio(value: Any) -> bool:
+    return hasattr(value, "samples") and hasattr(value, "sample_rate")
+
+
+def _check(info: AudioInfo, limits: Mapping[str, Any] | None) -> None:
+    from ..audio import check_reference_limits
+
+    check_reference_limits(info, **{"param": PARAM, **(limits or {})})
+
+
+def _convert_to_flac(source: Any, info: AudioInfo, limits: Mapping[str, Any] | None
+                     ) -> tuple[bytes, str]:
+    """Decode a non-uploadable format and re-encode it to FLAC, checking the result."""
+    from ..audio import encode_audio, read_audio
+
+    _check(replace(info, format="FLAC", size_bytes=None), limits)  # duration, before decoding
+    data = encode_audio(read_audio(source), "FLAC")
+    _check(replace(info, format="FLAC", size_bytes=len(data)), limits)
+    return data, MIME_TYPES["FLAC"]
+
+
+def _prepare_encoded(source: str | bytes, limits: Mapping[str, Any] | None) -> tuple[bytes, str]:
+    from ..audio import probe_audio
+
+    info = probe_audio(source)
+    fmt = (info.format or "").upper()
+    if fmt not in UPLOAD_FORMATS:
+        return _convert_to_flac(source, info, limits)
+    _check(info, limits)
+    if isinstance(source, bytes):
+        return source, MIME_TYPES[fmt]
+    return Path(source).read_bytes(), MIME_TYPES[fmt]
+
+
+def _prepare_audio(audio: Audio, limits: Mapping[str, Any] | None) -> tuple[bytes, str]:
+    from ..audio import AudioInfo, encode_audio
+    from ..audio.limits import REFERENCE_MAX_BYTES
+
+    info = AudioInfo(format="FLAC", duration_s=audio.duration_s, sample_rate=audio.sample_rate,
+                     channels=audio.channels, size_bytes=None, name="<audio>")
+    _check(info, limits)
+    # Lossless FLAC first: the model hears the song as it is, and libsndfile encodes FLAC ~25x
+    # faster than MP3 (bench/audio_libs.py). Only a FLAC over the size limit (long, noisy
+    # stereo) falls back to MP3 at 320 kbps, which is ~2.4 MB per minute.
+    data, fmt = encode_audio(audio, "FLAC"), "FLAC"
+    max_bytes = (limits or {}).get("max_bytes", REFERENCE_MAX_BYTES)
+    if len(data) > max_bytes and audio.sample_rate in _MP3_320_RATES and audio.channels <= 2:
+        try:
+            data, fmt = encode_audio(audio, "MP3", bitrate_kbps=320), "MP3"
+        except AudioError:  # no MP3 encoder in this libsndfile: the size check below reports it
+            pass
+    _check(replace(info, format=fmt, size_bytes=len(data)), limits)
+    return data, MIME_TYPES[fmt]
+
+
+def prepare_upload(source: Any, *, limits: Mapping[str, Any] | None = None
+                   ) -> tuple[bytes, str] | None:
+    """The bytes to upload for ``source`` and their MIME type; ``None`` for a URL or UUID.
+
+    Checks the reference-audio limits first, so nothing out of limits is ever uploaded.
+
+    :param source: a path (``str``/``PathLike``), ``bytes``, an :class:`Audio`, a URL or a UUID.
+    :param limits: keyword arguments for :func:`~.audio.check_reference_limits` (``min_s``,
+        ``max_s``, ``max_bytes``, ``formats``).
+    :raises AudioLimitError: outside the limits (names ``inputs.audio``, rule and value).
+    :raises AudioError: unreadable audio (M4A without PyAV names the extra to install).
+    :raises SpecValidationError: a path that does not exist, or an unsupported type.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _prepare_encoded(bytes(source), limits)
+    if _is_audio(source):
+        return _prepare_audio(source, limits)
+    if isinstance(source, (str, os.PathLike)):
+        text = os.fspath(source)
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
+        if isinstance(source, str) and (is_url(text) or is_uuid(text)):
+            return None
+        if not Path(text).is_file():
+            raise SpecValidationError([Violation(PARAM, "file not found", text)])
+        return _prepare_encoded(text, limits)
+    raise SpecValidationError([Violation(
+        PARAM, "must be a file path, bytes, Audio, http(s) URL or media UUID",
+        type(source).__name__, got=type(source).__name__)])
+
+
+def stage_audio(source: Any, client: MediaUploader, *,
+                limits: Mapping[str, Any] | None = None) -> str:
+    """Return what ``inputs.audio`` takes for ``source``, uploading local audio once.
+
+    URLs and UUID strings are returned unchanged (nothing is checked or sent); anything else
+    goes through :func:`prepare_upload` and ``client.upload_media``.
+
+    :returns: the URL or UUID given, or the ``mediaUUID`` of the upload.
+    """
+    if isinstance(source, str) and (is_url(source) or is_uuid(source)):
+        return source.strip()
+    payload = prepare_upload(source, limits=limits)
+    if payload is None:  # pragma: no cover - strings handled above
+        return str(source)
+    data, mime = payload
+    return client.upload_media(data, mime=mime).media_uuid

@@ -1,0 +1,1 @@
+"""The MiniMax platform backend: two-step cover client, preprocess handle, backend plugin."""

@@ -1,0 +1,305 @@
+"""Built-in plugin: the MiniMax platform backend (the two-step cover, straight to MiniMax).
+
+``minimax`` runs the Runware-shaped request against MiniMax's own API with ``MINIMAX_API_KEY``
+(``MINIMAX_API_URL`` overrides the host). With no key and no URL it starts
+:class:`~..sandbox.minimax_server.MiniMaxSandbox` in-process and says so.
+
+Mapping of the request (the pipeline validated it against the cover spec):
+
+- ``positivePrompt`` -> ``prompt``; ``settings.lyrics`` -> ``lyrics`` (else the lyrics of the
+  handle this backend preprocessed, if any); ``seed`` -> ``seed`` (result *i* uses seed + i).
+- ``inputs.audio``: a UUID-form string is a preprocess handle -> ``cover_feature_id``; an
+  http(s) URL -> ``audio_url`` (one-step cover).
+- ``numberResults`` -> that many sequential generation calls.
+- ``outputFormat``: MP3 and WAV are produced by MiniMax (``audio_setting.format``). FLAC and OGG
+  are not: MiniMax is asked for WAV and the file is converted locally (lossless for FLAC), so
+  every spec format works; such results come back inline (base64) even for ``outputType=URL``.
+- ``audioSettings`` (MP3 only on MiniMax): ``sampleRate`` must be 16000/24000/32000/44100,
+  ``bitrate`` 32/64/128/256 kbps, ``channels`` 1|2; other values are refused with
+  :class:`InvalidParameterError` naming the field, before anything is sent. For OGG they are
+  applied locally.
+- ``outputType``: ``URL`` asks MiniMax for a URL (valid 24 hours); ``base64Data``/``dataURI``
+  ask for hex and return the bytes inline.
+
+MiniMax's generation is synchronous and has no task id: :meth:`MiniMaxBackend.resume` cannot
+collect a job whose answer was lost (it raises :class:`OutcomeUnknownError`).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..constants import MINIMAX_API_KEY_ENV, MINIMAX_API_URL_ENV
+from ..errors import (
+    APIError,
+    Interrupted,
+    InvalidParameterError,
+    OutcomeUnknownError,
+    TaskFailedError,
+)
+from ..hooks.specs import hookimpl
+
+if TYPE_CHECKING:
+    from ..hooks.types import JobContext
+    from ..results import GenerationResult, ProgressEvent, TaskResult
+    from ..sandbox.minimax_server import MiniMaxSandbox
+    from .client import MiniMaxClient
+    from .handle import CoverHandle
+
+log = logging.getLogger("minimax_cover.minimax")
+
+SANDBOX_NOTICE = (
+    "No MINIMAX_API_KEY set: running against the local MiniMax SANDBOX (synthetic audio, no "
+    "cost). Set MINIMAX_API_KEY to use MiniMax's API."
+)
+_NATIVE = {"MP3": "mp3", "WAV": "wav"}
+_MIME = {"MP3": "audio/mpeg", "WAV": "audio/wav", "FLAC": "audio/flac", "OGG": "audio/ogg"}
+_RATES = (16000, 24000, 32000, 44100)
+_BITRATES_KBPS = (32, 64, 128, 256)
+_MAX_SEED = 1_000_000
+
+
+class MiniMaxBackend:
+    """Runs cover requests on MiniMax's platform API (see the module docstring).
+
+    :param api_key: MiniMax key (default ``MINIMAX_API_KEY``).
+    :param base_url: API host (default ``MINIMAX_API_URL``, then ``https://api.minimax.io``).
+    :param offline: force (True) or forbid (False) the in-process sandbox; default: sandbox
+        when neither a key nor a URL is configured.
+    :param client: a ready :class:`MiniMaxClient` (then key/URL are ignored).
+    :param sandbox_options: keyword arguments for :class:`MiniMaxSandbox`.
+    :param client_options: further :class:`MiniMaxClient` arguments (``model``, timeouts...).
+    """
+
+    name = "minimax"
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        offline: bool | None = None,
+        client: MiniMaxClient | None = None,
+        sandbox_options: dict[str, Any] | None = None,
+        **client_options: Any,
+    ) -> None:
+        from .client import MiniMaxClient
+
+        self._sandbox: MiniMaxSandbox | None = None
+        self._handles: dict[str, CoverHandle] = {}
+        if offline is None:
+            offline = client is None and not (api_key or os.environ.get(MINIMAX_API_KEY_ENV)) \
+                and not (base_url or os.environ.get(MINIMAX_API_URL_ENV))
+        if client is not None:
+            self.client = client
+        elif offline:
+            from ..paths import user_data_dir
+            from ..sandbox.minimax_server import MiniMaxSandbox
+
+            options = {"state_dir": user_data_dir() / "minimax-sandbox", "banner": False,
+                       **(sandbox_options or {})}
+            self._sandbox = MiniMaxSandbox(**options).start()
+            log.warning("%s", SANDBOX_NOTICE)
+            self.client = MiniMaxClient(api_key=self._sandbox.api_key,
+                                        base_url=self._sandbox.url, **client_options)
+        else:
+            self.client = MiniMaxClient(api_key=api_key, base_url=base_url, **client_options)
+        self.endpoint = self.client.base_url
+        self.sandbox = self._sandbox is not None or _is_loopback(self.endpoint)
+        self.label = (f"MiniMax SANDBOX at {self.endpoint} (synthetic audio, not MiniMax)"
+                      if self.sandbox else f"MiniMax ({self.endpoint})")
+
+    # ------------------------------------------------------------------ step 1
+
+    def preprocess(self, data: bytes | None = None, *, audio_url: str | None = None
+                   ) -> CoverHandle:
+        """Preprocess a song (step 1) and remember its handle for :meth:`run`."""
+        handle = self.client.preprocess(data, audio_url=audio_url)
+        if self.sandbox and not handle.sandbox:
+            from dataclasses import replace
+
+            handle = replace(handle, sandbox=True)
+        self._handles[handle.feature_id.lower()] = handle
+        return handle
+
+    def upload_audio(self, data: bytes, *, mime: str | None = None) -> str:
+        """Staging is step 1: preprocess ``data``; returns the handle's ``inputs.audio`` form."""
+        return self.preprocess(data).audio_input
+
+    # ------------------------------------------------------------------ step 2
+
+    def _audio_setting(self, request: dict[str, Any], fmt: str) -> dict[str, Any]:
+        setting: dict[str, Any] = {"format": _NATIVE.get(fmt, "wav")}
+        given = request.get("audioSettings") or {}
+        if fmt != "MP3" or not given:
+            return setting
+        rate, kbps, channels = (given.get("sampleRate"), given.get("bitrate"),
+                                given.get("channels"))
+        if rate is not None and rate not in _RATES:
+            raise InvalidParameterError(
+                f"audioSettings.sampleRate: MiniMax supports {', '.join(map(str, _RATES))} Hz "
+                f"(got {rate})", parameter="audioSettings.sampleRate")
+        if kbps is not None and kbps not in _BITRATES_KBPS:
+            raise InvalidParameterError(
+                f"audioSettings.bitrate: MiniMax supports "
+                f"{', '.join(map(str, _BITRATES_KBPS))} kbps (got {kbps})",
+                parameter="audioSettings.bitrate")
+        if rate is not None:
+            setting["sample_rate"] = int(rate)
+        if kbps is not None:
+            setting["bitrate"] = int(kbps) * 1000
+        if channels is not None:
+            setting["channel"] = int(channels)
+        return setting
+
+    def _source(self, audio: str) -> tuple[dict[str, str], CoverHandle | None]:
+        from .handle import feature_id_from_input
+
+        if audio.startswith(("http://", "https://")):
+            return {"audio_url": audio}, None
+        fid = feature_id_from_input(audio)
+        return {"cover_feature_id": fid}, self._handles.get(fid)
+
+    def run(
+        self,
+        request: dict[str, Any],
+        *,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_result: Callable[[GenerationResult], None] | None = None,
+    ) -> TaskResult:
+        """Run ``numberResults`` generations one after another (each sent once)."""
+        from ..results import ProgressEvent, TaskResult
+
+        task_uuid = str(request.get("taskUUID") or uuid.uuid4())
+        fmt = str(request.get("outputFormat", "MP3")).upper()
+        output_type = str(request.get("outputType", "URL"))
+        total = int(request.get("numberResults", 1))
+        setting = self._audio_setting(request, fmt)  # refuses before anything is sent
+        source, handle = self._source(str((request.get("inputs") or {}).get("audio", "")))
+        lyrics = (request.get("settings") or {}).get("lyrics")
+        if not lyrics and handle is not None and 10 <= len(handle.formatted_lyrics) <= 1000:
+            lyrics = handle.formatted_lyrics
+        base_seed = request.get("seed")
+        if base_seed is None:
+            base_seed = random.randint(0, _MAX_SEED - total)  # noqa: S311 - not a secret
+        use_url = output_type == "URL" and fmt in _NATIVE
+        started = time.monotonic()
+        results: list[GenerationResult] = []
+
+        def emit(phase: str) -> None:
+            if on_progress is not None:
+                on_progress(ProgressEvent(task_uuid, phase, len(results), total,
+                                          time.monotonic() - started))
+
+        emit("submitting")
+        for i in range(total):
+            if should_cancel is not None and should_cancel():
+                raise Interrupted(f"interrupted after {i} of {total} MiniMax generation(s)",
+                                  task_uuid=task_uuid)
+            seed = (int(base_seed) + i) % (_MAX_SEED + 1)
+            emit("processing")
+            try:
+                payload, extra = self.client.generate(
+                    str(request["positivePrompt"]), lyrics, audio_setting=setting,
+                    output_format="url" if use_url else "hex", seed=seed, **source)
+            except (OutcomeUnknownError, Interrupted):
+                raise
+            except APIError as exc:
+                if not results:
+                    exc.task_uuid = exc.task_uuid or task_uuid
+                    raise
+                raise TaskFailedError(
+                    f"MiniMax generation {i + 1} of {total} failed: {exc}; {len(results)} "
+                    "generation(s) succeeded and were kept", task_uuid=task_uuid,
+                    code=getattr(exc, "code", None), provider_message=str(exc),
+                    partial_results=results) from exc
+            result = self._result(task_uuid, i, seed, payload, extra, fmt, output_type,
+                                  request.get("audioSettings"))
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+            emit("result")
+        emit("done")
+        return TaskResult.from_results(task_uuid, results)
+
+    def _result(self, task_uuid: str, index: int, seed: int, payload: bytes | str,
+                extra: dict[str, Any], fmt: str, output_type: str,
+                settings: dict[str, Any] | None) -> GenerationResult:
+        from ..results import GenerationResult
+
+        url = data_uri = b64 = None
+        if isinstance(payload, str):
+            url = payload
+        else:
+            data = payload if fmt in _NATIVE else _convert(payload, fmt, settings)
+            b64 = base64.b64encode(data).decode("ascii")
+            if output_type == "dataURI":
+                data_uri, b64 = f"data:{_MIME[fmt]};base64,{b64}", None
+        raw = {"taskType": "audioInference", "taskUUID": task_uuid, "seed": seed,
+               "resultIndex": index, "extra_info": extra, "sandbox": self.sandbox,
+               "backend": self.name}
+        return GenerationResult(
+            task_uuid=task_uuid, audio_uuid=str(uuid.uuid4()), seed=seed, cost=None, url=url,
+            data_uri=data_uri, base64_data=b64, status="success", raw=raw, result_index=index)
+
+    def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
+        """Always raises: MiniMax has no task id or polling to collect a lost answer."""
+        raise OutcomeUnknownError(
+            "MiniMax has no task polling: a generation whose answer was lost cannot be "
+            "collected; check your MiniMax usage page before running it again",
+            task_uuid=request.get("taskUUID"))
+
+    def fetch(self, result: GenerationResult, dest: Path, *, expected_format: str) -> Path:
+        """Download (URL) or decode (inline) one result to ``dest``, content-checked."""
+        from ..transport.download import fetch_result
+
+        return fetch_result(result, Path(dest), expected_format=expected_format,
+                            session=self.client.session)
+
+    def close(self) -> None:
+        """Close the HTTP session and stop the in-process sandbox, if any."""
+        self.client.close()
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
+
+
+def _convert(wav: bytes, fmt: str, settings: dict[str, Any] | None) -> bytes:
+    """Re-encode MiniMax's WAV as FLAC or OGG (applying OGG ``audioSettings`` locally)."""
+    from ..audio import encode_audio, read_audio, resample_linear, to_channels
+
+    audio = read_audio(wav)
+    if fmt == "OGG" and settings:
+        if settings.get("sampleRate"):
+            audio = resample_linear(audio, int(settings["sampleRate"]))
+        if settings.get("channels"):
+            audio = to_channels(audio if audio.channels == 1 else to_channels(audio, 1),
+                                int(settings["channels"]))
+    return encode_audio(audio, fmt)
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+@hookimpl
+def register_backends(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    """Register ``minimax``."""
+    register("minimax", MiniMaxBackend)
+
+
+@hookimpl
+def choose_backend(request: dict[str, Any], context: JobContext) -> str | None:
+    """``"minimax"`` when the job carries ``backend_hint="minimax"`` (a preprocess handle)."""
+    return "minimax" if context.extra.get("backend_hint") == "minimax" else None

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every backend: sessions, retry policy, bounded downloads."""
