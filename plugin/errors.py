@@ -14,6 +14,7 @@ MinimaxCoverError
 ├── PluginError
 │   └── PluginLoadError      .name, .dist, cause chained
 ├── WorkflowError            headless runner: unknown node type, bad link, cycle
+├── UsageError               a command-line value or file argument that cannot be used
 ├── JournalError             the task journal cannot be read or written
 ├── Interrupted              the host asked to stop (ComfyUI interrupt, Ctrl-C)
 └── APIError                 .message, .body (sanitized), .task_uuid
@@ -63,6 +64,7 @@ __all__ = [
     "ServerError",
     "SpecValidationError",
     "TaskFailedError",
+    "UsageError",
     "Violation",
     "WorkflowError",
     "short_repr",
@@ -146,6 +148,10 @@ class PluginLoadError(PluginError):
 
 class WorkflowError(MinimaxCoverError):
     """An API-format workflow cannot be run: unknown node type, bad link, cycle, bad input."""
+
+
+class UsageError(MinimaxCoverError, ValueError):
+    """A command-line value or argument that cannot be used (the message names the option)."""
 
 
 class JournalError(MinimaxCoverError):

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import (
     AudioError,
@@ -22,6 +25,7 @@ from ..errors import (
     MinimaxCoverError,
     OutcomeUnknownError,
     SpecValidationError,
+    UsageError,
     WorkflowError,
 )
 
@@ -32,6 +36,21 @@ EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_UNKNOWN = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
+
+#: Options every command takes, before or after its name (``minimax-cover cover -q ...``).
+_GLOBAL_FLAGS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("--debug",), "show tracebacks and debug logs"),
+    (("-v", "--verbose"), "progress logs (INFO)"),
+    (("-q", "--quiet"), "only errors on stderr"),
+)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line naming the option, exit 2."""
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse API
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 #: Modules (relative to this package) that each define ``add_parser(subparsers)``.
 COMMAND_MODULES = ("schema_cmds", "cover_cmd", "sandbox_cmd", "plugins_cmd", "jobs_cmd",
@@ -42,14 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every built-in and plugin command."""
     from ... import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="minimax-cover",
         description="MiniMax Music Cover (Runware minimax:music@cover) from the command line.",
     )
     parser.add_argument("--version", action="version", version=f"minimax-cover {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    parser.add_argument("-v", "--verbose", action="store_true", help="progress logs (INFO)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    for flags, help_text in _GLOBAL_FLAGS:
+        parser.add_argument(*flags, action="store_true", help=help_text)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
@@ -61,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.add_parser(sub)
     _add_plugin_commands(sub)
+    for command in set(sub.choices.values()):
+        for flags, help_text in _GLOBAL_FLAGS:
+            # SUPPRESS: given after the command it sets the flag; absent, it keeps the value
+            # given before the command (argparse would otherwise reset it to False).
+            command.add_argument(*flags, action="store_true", default=argparse.SUPPRESS,
+                                 help=help_text)
     return parser
 
 
@@ -73,7 +97,7 @@ def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 
 def _exit_code(exc: MinimaxCoverError) -> int:
-    if isinstance(exc, (SpecValidationError, AudioError, WorkflowError)):
+    if isinstance(exc, (SpecValidationError, AudioError, WorkflowError, UsageError)):
         return EXIT_INVALID
     if isinstance(exc, OutcomeUnknownError):
         return EXIT_UNKNOWN
@@ -83,7 +107,12 @@ def _exit_code(exc: MinimaxCoverError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (the console script exits with it)."""
+    """Run the CLI; returns the exit code (the console script exits with it).
+
+    Library errors become one line on stderr (and, under ``--json``, a JSON error object on
+    stdout) with a documented exit code; tracebacks only with ``--debug``. A reader that
+    closes the pipe early (``| head``) ends the command quietly.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -100,16 +129,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MinimaxCoverError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
-        task = getattr(exc, "task_uuid", None)
-        if task and task not in str(exc):
-            print(f"  taskUUID: {task} (see `minimax-cover jobs`)", file=sys.stderr)
-        return _exit_code(exc)
+        return _report(args, exc, _exit_code(exc))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _broken_pipe()
+        if args.debug:
+            raise
+        return _report(args, exc, EXIT_FAILURE)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
+def _report(args: argparse.Namespace, exc: BaseException, code: int) -> int:
+    """One line on stderr; under ``--json`` also a JSON error object on stdout."""
+    from ..redaction import redact
+
+    message = redact(str(exc) if isinstance(exc, MinimaxCoverError) else _os_message(exc))
+    print(f"error: {message}", file=sys.stderr)
+    task = getattr(exc, "task_uuid", None)
+    if task and task not in message:
+        print(f"  taskUUID: {task} (see `minimax-cover jobs`)", file=sys.stderr)
+    if getattr(args, "json", False):
+        parameters = getattr(exc, "parameters", None)
+        parameter = getattr(exc, "parameter", None) or (parameters[0] if parameters else None)
+        error = {"error": message, "code": code, "type": type(exc).__name__,
+                 "parameter": parameter, "taskUUID": task}
+        try:
+            print(json.dumps(error, indent=2))
+        except BrokenPipeError:
+            return _broken_pipe()
+    return code
+
+
+def _os_message(exc: BaseException) -> str:
+    """``OSError`` as one line: what failed and where (no traceback)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _broken_pipe() -> int:
+    """The reader went away: silence the interpreter's flush of stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # a reader gone before the last block was written
+    except BrokenPipeError:
+        code = _broken_pipe()
+    sys.exit(code)

@@ -17,11 +17,15 @@ def model_spec_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_spec(model_id: str) -> ModelSpec:
-    """The registered :class:`ModelSpec` for ``model_id``."""
-    try:
-        from ..hooks.registry import get_registry
-    except ModuleNotFoundError:
-        if model_id == MINIMAX_MUSIC_COVER.model_id:
-            return MINIMAX_MUSIC_COVER
-        raise SystemExit(f"error: unknown model {model_id!r}") from None
-    return get_registry().model(model_id)
+    """The registered :class:`ModelSpec` for ``model_id``.
+
+    An unknown id is a usage error (exit 2) naming the registered ones.
+    """
+    from ..errors import UsageError
+    from ..hooks.registry import get_registry
+
+    models = get_registry().models
+    if model_id not in models:
+        known = ", ".join(models) or "none"
+        raise UsageError(f"--model: unknown model {model_id!r} (registered: {known})")
+    return models[model_id]

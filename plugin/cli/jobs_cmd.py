@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import MinimaxCoverError
+from ..journal.store import STATUSES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     j = sub.add_parser("jobs", help="list recent jobs from the task journal",
                        description="List recent jobs: status, cost, files (newest first).")
     j.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
-    j.add_argument("--status", help="only jobs with this status (e.g. unknown, submitted)")
+    j.add_argument("--status", type=str.lower, choices=STATUSES, metavar="STATUS",
+                   help=f"only jobs with this status: {', '.join(STATUSES)}")
     j.add_argument("--unfinished", action="store_true",
                    help="only jobs that may have been paid for but are not saved")
     j.add_argument("--json", action="store_true", help="JSON on stdout")

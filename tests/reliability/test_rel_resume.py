@@ -76,6 +76,7 @@ def _check_saved(task_uuid: str, out: Path, sb: Any) -> None:
     assert sb.submissions() == 1
 
 
+@pytest.mark.slow
 def test_killed_cover_is_finished_by_resume(song: Path, tmp_path: Path,
                                             make_sandbox: Any) -> None:
     sb = make_sandbox(latency_s=LATENCY_S)
@@ -90,6 +91,7 @@ def test_killed_cover_is_finished_by_resume(song: Path, tmp_path: Path,
     _check_saved(task_uuid, out, sb)
 
 
+@pytest.mark.slow
 def test_same_cover_command_after_kill_resumes(song: Path, tmp_path: Path,
                                                make_sandbox: Any) -> None:
     sb = make_sandbox(latency_s=LATENCY_S)

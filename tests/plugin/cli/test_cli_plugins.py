@@ -16,8 +16,9 @@ class Sink:
     def on_result(self, output: Any, context: Any) -> None: ...
 
 
-def _json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
-    assert main(["plugins", "--json", *args]) in (0, 1)
+def _json(capsys: pytest.CaptureFixture[str], *args: str, code: int = 0
+          ) -> list[dict[str, Any]]:
+    assert main(["plugins", "--json", *args]) == code
     return json.loads(capsys.readouterr().out)
 
 
@@ -53,7 +54,7 @@ def test_failed_plugin_is_listed_with_error(capsys: pytest.CaptureFixture[str]) 
     assert main(["plugins"]) == 1
     out = capsys.readouterr().out
     assert "shaky" in out and "FAILED: ImportError: no x" in out
-    [row] = _json(capsys)
+    [row] = _json(capsys, code=1)
     assert row["name"] == "shaky" and row["dist"] == "shaky-dist" and "no x" in row["error"]
 
 
