@@ -12,7 +12,11 @@ Environment (read at load time, not import time):
   only those names.
 - ``MINIMAX_COVER_BLOCK_PLUGINS``: ``a,b`` blocks those names (entry points or built-ins that
   are not required); ``*`` blocks every third-party plugin.
-- ``MINIMAX_COVER_TRACE_PLUGINS=1``: trace hook calls to stderr (requests redacted).
+- ``MINIMAX_COVER_TRACE_PLUGINS=1``: trace every hook call to stderr (arguments shortened and
+  redacted, never a key).
+
+Every hook, ``register_*`` included, is called through pluggy (``pm.hook``); how failures are
+isolated and registrations attributed is :mod:`.manager`'s job (see :mod:`.specs`).
 """
 
 from __future__ import annotations
@@ -20,19 +24,16 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-import pluggy
-
 from ..errors import PluginError, PluginLoadError
-from ..redaction import redact
 from ..spec.model import ModelSpec
 from . import specs as hookspecs
+from .manager import PluginManager, Registrar, collect_failures, install_tracing
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -99,14 +100,13 @@ class Registry:
     """A plugin manager and what its plugins registered: models, backends, node classes."""
 
     def __init__(self) -> None:
-        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm = PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.failures: list[PluginLoadError] = []
         self._dists: dict[str, tuple[str | None, str | None]] = {}
         self._builtin_names: set[str] = set()
         self._models: dict[str, ModelSpec] | None = None
         self._backends: dict[str, Callable[..., Any]] | None = None
-        self._model_owner: dict[str, str] = {}
         self._lock = threading.RLock()
 
     # --- loading ------------------------------------------------------------------------------
@@ -130,8 +130,8 @@ class Registry:
                 self.register(module, name=name, builtin=True)
         if entry_points:
             self._load_entry_points(blocked)
-        if os.environ.get(TRACE_ENV):
-            self._trace()
+        if os.environ.get(TRACE_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+            install_tracing(self.pm)
         self.pm.check_pending()
         return self
 
@@ -170,7 +170,12 @@ class Registry:
         version: str | None = None,
         builtin: bool = False,
     ) -> str:
-        """Register ``plugin`` (a module or object with ``@hookimpl`` functions)."""
+        """Register ``plugin`` (a module or object with ``@hookimpl`` functions).
+
+        :returns: the name it is registered under.
+        :raises PluginError: it is blocked, already registered, or has an old-style
+            ``hookwrapper=True`` implementation (the message names the plugin and the hook).
+        """
         with self._lock:
             registered = self.pm.register(plugin, name=name)
             if registered is None:
@@ -187,59 +192,44 @@ class Registry:
             self.pm.unregister(name=name)
             self._models = self._backends = None
 
-    def _trace(self) -> None:
-        def before(hook_name: str, impls: Any, kwargs: dict[str, Any]) -> None:
-            shown = {k: redact(v)[:200] for k, v in kwargs.items()}
-            print(f"[minimax-cover] hook {hook_name} -> {[i.plugin_name for i in impls]} {shown}",
-                  file=sys.stderr)
-
-        def after(outcome: Any, hook_name: str, impls: Any, kwargs: dict[str, Any]) -> None:
-            print(f"[minimax-cover] hook {hook_name} done", file=sys.stderr)
-
-        self.pm.add_hookcall_monitoring(before, after)
-
     # --- what plugins registered --------------------------------------------------------------
+
+    def _collect(self, hook_name: str, accept: Callable[..., Any]) -> list[tuple[str, Any]]:
+        """Call a registration hook through pluggy; ``(plugin, entry)`` in registration order.
+
+        pluggy calls the last registered plugin first; sorting (stable) by registration order
+        makes the built-ins come first and a duplicate name the later plugin's fault.
+        """
+        registrar = Registrar(hook_name, accept)
+        try:
+            getattr(self.pm.hook, hook_name)(register=registrar)
+        finally:
+            registrar.close()
+        order = {name: i for i, (name, _) in enumerate(self.pm.list_name_plugin())}
+        return sorted(registrar.entries, key=lambda entry: order.get(entry[0], len(order)))
 
     def _collect_models(self) -> dict[str, ModelSpec]:
         models: dict[str, ModelSpec] = {}
         owner: dict[str, str] = {}
-        for impl in self.pm.hook.register_models.get_hookimpls():  # registration order
-
-            def register(spec: ModelSpec, _plugin: str = impl.plugin_name) -> None:
-                if not isinstance(spec, ModelSpec):
-                    raise PluginError(
-                        f"plugin {_plugin!r}: register_models expects a ModelSpec "
-                        f"(got {type(spec).__name__})"
-                    )
-                if spec.model_id in models:
-                    raise PluginError(
-                        f"plugin {_plugin!r}: model {spec.model_id!r} is already registered "
-                        f"by {owner[spec.model_id]!r}"
-                    )
-                models[spec.model_id] = spec
-                owner[spec.model_id] = _plugin
-
-            impl.function(register=register)
-        self._model_owner = owner
+        for plugin, spec in self._collect("register_models", _accept_model):
+            if spec.model_id in models:
+                raise PluginError(
+                    f"plugin {plugin!r}: model {spec.model_id!r} is already registered "
+                    f"by {owner[spec.model_id]!r}"
+                )
+            models[spec.model_id] = spec
+            owner[spec.model_id] = plugin
         return models
 
     def _collect_backends(self) -> dict[str, Callable[..., Any]]:
         backends: dict[str, Callable[..., Any]] = {}
         owner: dict[str, str] = {}
-        for impl in self.pm.hook.register_backends.get_hookimpls():  # registration order
-
-            def register(
-                name: str, factory: Callable[..., Any], _p: str = impl.plugin_name
-            ) -> None:
-                if not callable(factory):
-                    raise PluginError(f"plugin {_p!r}: backend {name!r} factory is not callable")
-                if name in backends:
-                    raise PluginError(f"plugin {_p!r}: backend {name!r} is already registered "
-                                      f"by {owner[name]!r}")
-                backends[name] = factory
-                owner[name] = _p
-
-            impl.function(register=register)
+        for plugin, (name, factory) in self._collect("register_backends", _accept_backend):
+            if name in backends:
+                raise PluginError(f"plugin {plugin!r}: backend {name!r} is already registered "
+                                  f"by {owner[name]!r}")
+            backends[name] = factory
+            owner[name] = plugin
         return backends
 
     @property
@@ -278,17 +268,13 @@ class Registry:
     def node_classes(self) -> list[tuple[str, type, str]]:
         """``[(node_id, class, display_name)]`` from the ``register_nodes`` hook."""
         out: list[tuple[str, type, str]] = []
-        seen: set[str] = set()
-        for impl in self.pm.hook.register_nodes.get_hookimpls():  # registration order
-
-            def register(node_id: str, cls: type, display_name: str | None = None,
-                         _p: str = impl.plugin_name) -> None:
-                if node_id in seen:
-                    raise PluginError(f"plugin {_p!r}: node {node_id!r} is already registered")
-                seen.add(node_id)
-                out.append((node_id, cls, display_name or node_id))
-
-            impl.function(register=register)
+        owner: dict[str, str] = {}
+        for plugin, row in self._collect("register_nodes", _accept_node):
+            if row[0] in owner:
+                raise PluginError(f"plugin {plugin!r}: node {row[0]!r} is already registered "
+                                  f"by {owner[row[0]]!r}")
+            owner[row[0]] = plugin
+            out.append(row)
         return out
 
     def list_plugins(self) -> list[PluginInfo]:
@@ -319,21 +305,42 @@ class Registry:
         return infos
 
     def call_isolated(self, hook_name: str, **kwargs: Any) -> list[str]:
-        """Call every implementation of ``hook_name`` in its own ``try``.
+        """Call an isolated hook (``on_result``, ``on_job_done``) through pluggy.
 
-        A failing implementation is logged as a warning naming its plugin; the others still
-        run. Returns the messages of the failures.
+        Wrappers run around the other implementations; each implementation runs in its own
+        ``try``: a failure is logged as a warning naming its plugin, and the others still run.
+
+        :param hook_name: one of :data:`~.specs.ISOLATED_HOOKS`.
+        :returns: the failure messages (``plugin 'x' failed in on_job_done: ...``), in call order.
         """
-        problems = []
-        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
-            try:
-                impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
-            except Exception as exc:
-                message = f"plugin {impl.plugin_name!r} failed in {hook_name}: " \
-                          f"{type(exc).__name__}: {redact(exc)}"
-                log.warning("%s", message)
-                problems.append(message)
-        return problems
+        if hook_name not in hookspecs.ISOLATED_HOOKS:
+            raise PluginError(f"call_isolated: {hook_name!r} is not an isolated hook "
+                              f"(isolated: {', '.join(sorted(hookspecs.ISOLATED_HOOKS))})")
+        with collect_failures() as failures:
+            getattr(self.pm.hook, hook_name)(**kwargs)
+        return failures
+
+
+def _accept_model(plugin: str, spec: ModelSpec) -> ModelSpec:
+    if not isinstance(spec, ModelSpec):
+        raise PluginError(
+            f"plugin {plugin!r}: register_models expects a ModelSpec (got {type(spec).__name__})"
+        )
+    return spec
+
+
+def _accept_backend(
+    plugin: str, name: str, factory: Callable[..., Any]
+) -> tuple[str, Callable[..., Any]]:
+    if not callable(factory):
+        raise PluginError(f"plugin {plugin!r}: backend {name!r} factory is not callable")
+    return name, factory
+
+
+def _accept_node(
+    plugin: str, node_id: str, cls: type, display_name: str | None = None
+) -> tuple[str, type, str]:
+    return node_id, cls, display_name or node_id
 
 
 _shared: Registry | None = None

@@ -1,8 +1,9 @@
 """Hook specifications of minimax-cover: what a plugin can implement.
 
 Plugin authors import :data:`hookimpl` (re-exported as ``minimax_cover.hookimpl``) and never
-pluggy. Built-in behaviour is implemented with the same hooks (``plugin/builtins/``) and marked
-``trylast``, so any third-party implementation gets the first say.
+pluggy. Built-in behaviour is implemented with the same hooks (the modules listed in
+``registry.BUILTIN_PLUGINS``, registered first); built-in answers are ``trylast``, so any
+third-party implementation gets the first say.
 
 Hooks by phase of a job::
 
@@ -10,8 +11,26 @@ Hooks by phase of a job::
     per job      stage_audio  ->  prepare_request  ->  choose_backend  ->  (backend runs)
                  ->  on_result (once per finished generation)  ->  on_job_done
 
-Registration hooks receive a ``register`` callback; the registry checks types and duplicate
-names inside it, so a bad plugin fails at once, named in the message.
+Every hook is called through pluggy (``pm.hook.<name>(...)``), so wrappers, call order and
+``MINIMAX_COVER_TRACE_PLUGINS=1`` tracing apply to all of them.
+
+Registration hooks (:data:`REGISTRATION_HOOKS`) receive a ``register`` callback bound to the
+implementing plugin; the registry checks types inside it (a bad plugin fails at once, named in
+the message) and duplicate names once every implementation ran, in registration order, so the
+message names the later plugin and the one that registered the name first.
+
+Wrappers: any hook may have new-style wrappers, ``@hookimpl(wrapper=True)`` with exactly one
+``result = yield`` (``return result``); pluggy runs them around every non-wrapper
+implementation. Old-style ``@hookimpl(hookwrapper=True)`` is refused when the plugin is
+registered (:class:`~minimax_cover.plugin.errors.PluginError` naming the plugin and the hook;
+an entry-point plugin is then listed as failed to load).
+
+Failures: in the isolated hooks (:data:`ISOLATED_HOOKS`: ``on_result``, ``on_job_done``) every
+implementation, wrappers included, runs in its own ``try``: a failure is logged as a warning
+naming the plugin and the hook, the other implementations still run, and the job reports it in
+``CoverResult.warnings``. A wrapper that fails before its ``yield`` still lets the inner
+implementations run. In every other hook an exception propagates to the caller (that is how
+``prepare_request`` refuses a job, and how a broken ``register_*`` stops loading).
 """
 
 from __future__ import annotations
@@ -33,7 +52,12 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 #: Decorator for hook implementations: ``@minimax_cover.hookimpl``.
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-__all__ = ["PROJECT", "hookimpl", "hookspec"]
+__all__ = ["ISOLATED_HOOKS", "PROJECT", "REGISTRATION_HOOKS", "hookimpl", "hookspec"]
+
+#: Hooks whose ``register`` callback is bound to the implementing plugin (errors name it).
+REGISTRATION_HOOKS = frozenset({"register_models", "register_backends", "register_nodes"})
+#: Hooks whose implementations each run in their own ``try`` (failures become warnings).
+ISOLATED_HOOKS = frozenset({"on_result", "on_job_done"})
 
 
 # --- load time -------------------------------------------------------------------------------
@@ -150,7 +174,9 @@ def on_result(output: CoverOutput, context: JobContext) -> None:
 def on_job_done(result: CoverResult, context: JobContext) -> None:
     """Receive the whole job's result once every generation is saved.
 
-    Called once per successful job. Every implementation runs, each isolated like ``on_result``.
+    Called once per successful job. Every implementation runs, each isolated like ``on_result``;
+    a wrapper (``@hookimpl(wrapper=True)``) runs around all of them, e.g. to record the outcome
+    after every other sink ran.
 
     :param result: the job result (outputs, cost total, task UUID).
     :param context: the job's context.

@@ -51,6 +51,10 @@ class PluginRegistry(Protocol):
         """A new backend instance by name."""
         ...
 
+    def call_isolated(self, hook_name: str, **kwargs: Any) -> list[str]:
+        """Call ``on_result`` / ``on_job_done``; return the failures of implementations."""
+        ...
+
 
 @runtime_checkable
 class Backend(Protocol):

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from minimax_cover.plugin.errors import SpecValidationError
 from minimax_cover.plugin.hooks.registry import make_registry
+from minimax_cover.plugin.hooks.specs import hookimpl
 from minimax_cover.plugin.jobs.pipeline import cover
 from minimax_cover.plugin.sandbox.minimax_server import MiniMaxSandbox
 
@@ -119,6 +120,40 @@ def test_within_budget_job_runs_and_is_ledgered(
     [entry] = [json.loads(line) for line in ledger.read_text().splitlines()]
     assert entry["taskUUID"] == result.task_uuid and entry["results"] == 2
     assert entry["sandbox"] is True and entry["cost_usd"] == 0.0
+    assert entry["estimate_usd"] == 0.3 and entry["tags"] == []
+    assert result.warnings == []
+
+
+def test_ledger_wrapper_runs_around_the_other_on_job_done(
+    discover: None, sb: MiniMaxSandbox, song_wav: bytes, tmp_path: Path, isolated_env: Path,
+) -> None:
+    """The entry-point plugin's ``on_job_done`` wrapper writes after the others ran; a failing
+    one becomes a warning of the job and stops nothing."""
+
+    class Tagger:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            context.extra.setdefault("budget.tags", []).append("client-x")
+
+    class Broken:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            raise ConnectionError("webhook unreachable")
+
+    reg = make_registry()
+    [budget] = [i for i in reg.hook.on_job_done.get_hookimpls() if i.plugin_name == "budget"]
+    assert budget.wrapper
+    reg.register(Tagger(), name="tagger")
+    reg.register(Broken(), name="broken-sink")
+    result = cover(_handle(sb, song_wav), prompt=PROMPT, registry=reg,
+                   backend_options={"api_key": KEY, "base_url": sb.url},
+                   output_dir=tmp_path, journal=False)
+    ledger = isolated_env / "data" / "budget-ledger.jsonl"
+    [entry] = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert entry["taskUUID"] == result.task_uuid
+    assert entry["tags"] == ["client-x"]  # the tagger's on_job_done ran inside the wrapper
+    assert result.warnings == [
+        "plugin 'broken-sink' failed in on_job_done: ConnectionError: webhook unreachable"]
 
 
 def test_block_plugins_disables_it(

@@ -1,4 +1,5 @@
-"""The plugin registry: order, firstresult, wrappers, isolation, loading rules, independence."""
+"""The plugin registry: order, firstresult, wrappers, isolation, tracing, loading rules,
+independence. Every hook goes through pluggy (``pm.hook``), ``register_*`` included."""
 
 from __future__ import annotations
 
@@ -146,6 +147,24 @@ def test_prepare_request_refusal_sends_nothing(song_wav: bytes, tmp_path: Path) 
 # --------------------------------------------------------------------------- isolation
 
 
+SANDBOX_KEY = "mm-registry-FAKEKEY-24680"
+
+
+def _cover_in_sandbox(reg: Any, song_wav: bytes, tmp_path: Path) -> Any:
+    """One MiniMax-sandbox job through the real pipeline; returns ``(result, api_key)``."""
+    from minimax_cover.plugin.jobs.pipeline import cover
+    from minimax_cover.plugin.sandbox.minimax_server import MiniMaxSandbox
+
+    with MiniMaxSandbox(api_key=SANDBOX_KEY, banner=False) as sb:
+        backend = reg.backend("minimax", api_key=sb.api_key, base_url=sb.url)
+        handle = backend.preprocess(song_wav)
+        backend.close()
+        result = cover(handle, prompt="warm acoustic folk cover", registry=reg, journal=False,
+                       backend_options={"api_key": sb.api_key, "base_url": sb.url},
+                       output_dir=tmp_path)
+        return result, sb.api_key
+
+
 def test_on_result_failures_are_isolated() -> None:
     received: list[str] = []
 
@@ -165,6 +184,210 @@ def test_on_result_failures_are_isolated() -> None:
     problems = reg.call_isolated("on_result", output="o1", context=_ctx(reg))
     assert received == ["o1"]
     assert len(problems) == 1 and "'broken'" in problems[0] and "sink down" in problems[0]
+
+
+def test_on_job_done_wrapper_runs_around_the_others() -> None:
+    calls: list[str] = []
+
+    class Ledger:
+        @hookimpl(wrapper=True)
+        def on_job_done(self, result: Any, context: Any) -> Any:
+            calls.append("ledger: before")
+            outcome = yield
+            calls.append(f"ledger: after, saw {sorted(context.extra)}")
+            return outcome
+
+    class Sink:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            calls.append("sink")
+            context.extra["sink.done"] = True
+
+    class Broken:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            calls.append("broken")
+            raise OSError("disk full")
+
+    reg = make_registry(entry_points=False)
+    reg.register(Ledger(), name="ledger")  # registered first, still outermost
+    reg.register(Sink(), name="sink")
+    reg.register(Broken(), name="broken")
+    problems = reg.call_isolated("on_job_done", result="r", context=_ctx(reg))
+    assert calls == ["ledger: before", "broken", "sink", "ledger: after, saw ['sink.done']"]
+    assert problems == ["plugin 'broken' failed in on_job_done: OSError: disk full"]
+
+
+def test_failing_wrappers_are_isolated_too(caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[str] = []
+
+    class Early:
+        @hookimpl(wrapper=True)
+        def on_job_done(self, result: Any, context: Any) -> Any:
+            raise ValueError("before yield")
+            yield  # pragma: no cover
+
+    class Late:
+        @hookimpl(wrapper=True)
+        def on_result(self, output: Any, context: Any) -> Any:
+            yield
+            raise KeyError("after yield")
+
+    class Sink:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            calls.append("job")
+
+        @hookimpl
+        def on_result(self, output: Any, context: Any) -> None:
+            calls.append("result")
+
+    reg = make_registry(entry_points=False)
+    for name, plugin in (("sink", Sink()), ("early", Early()), ("late", Late())):
+        reg.register(plugin, name=name)
+    [job] = reg.call_isolated("on_job_done", result="r", context=_ctx(reg))
+    [res] = reg.call_isolated("on_result", output="o", context=_ctx(reg))
+    assert calls == ["job", "result"]  # the inner implementations ran anyway
+    assert job == "plugin 'early' failed in on_job_done: ValueError: before yield"
+    assert res.startswith("plugin 'late' failed in on_result: KeyError")
+    assert [r.levelname for r in caplog.records if "failed in" in r.getMessage()] == \
+        ["WARNING", "WARNING"]
+
+
+def test_call_isolated_refuses_other_hooks() -> None:
+    reg = make_registry(entry_points=False)
+    with pytest.raises(PluginError, match="'stage_audio' is not an isolated hook"):
+        reg.call_isolated("stage_audio", source="x", backend=None, context=_ctx(reg))
+
+
+def test_failing_on_job_done_becomes_a_cover_warning(song_wav: bytes, tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    class Broken:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            raise RuntimeError("webhook unreachable")
+
+        @hookimpl
+        def on_result(self, output: Any, context: Any) -> None:
+            raise RuntimeError("uploader down")
+
+    class Fine:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            seen.append(result.task_uuid)
+
+    class Outer:
+        @hookimpl(wrapper=True)
+        def on_job_done(self, result: Any, context: Any) -> Any:
+            outcome = yield
+            seen.append("outer")
+            return outcome
+
+    reg = make_registry(entry_points=False)
+    reg.register(Outer(), name="outer")
+    reg.register(Fine(), name="fine")
+    reg.register(Broken(), name="broken-sink")
+    result, _key = _cover_in_sandbox(reg, song_wav, tmp_path)
+    assert seen == [result.task_uuid, "outer"]  # the others ran, the wrapper last
+    assert len(result.files) == 1 and result.files[0].exists()  # the result is kept
+    assert "plugin 'broken-sink' failed in on_result: RuntimeError: uploader down" \
+        in result.warnings
+    assert "plugin 'broken-sink' failed in on_job_done: RuntimeError: webhook unreachable" \
+        in result.warnings
+    assert result.to_dict()["warnings"] == result.warnings
+
+
+# --------------------------------------------------------------------------- through pluggy
+
+
+def test_registration_hooks_run_wrappers_and_attribute_each_plugin() -> None:
+    seen: list[str] = []
+
+    class Counting:
+        @hookimpl(wrapper=True)
+        def register_backends(self, register: Any) -> Any:
+            register("counting", dict)  # a wrapper may register too, attributed to it
+            outcome = yield
+            seen.append("after every register_backends")
+            return outcome
+
+    reg = make_registry(entry_points=False, plugins=[Counting()])
+    assert list(reg.backends)[:2] == ["runware", "minimax"]  # registration order, not call order
+    assert "counting" in reg.backends and seen == ["after every register_backends"]
+
+    class Clash:
+        @hookimpl(wrapper=True)
+        def register_models(self, register: Any) -> Any:
+            register(MINIMAX_MUSIC_COVER)
+            return (yield)
+
+    reg.register(Clash(), name="clash")
+    with pytest.raises(PluginError, match="'clash'.*already registered by 'cover_model'"):
+        _ = reg.models
+
+
+def test_register_callback_kept_past_the_hook_is_refused() -> None:
+    kept: list[Any] = []
+
+    class Keeper:
+        @hookimpl
+        def register_backends(self, register: Any) -> None:
+            kept.append(register)
+
+    reg = make_registry(entry_points=False)
+    reg.register(Keeper(), name="keeper")
+    _ = reg.backends
+    with pytest.raises(PluginError, match=r"'keeper': register\(\) called after register_back"):
+        kept[0]("late", dict)
+
+
+def test_old_style_hookwrapper_is_refused_naming_plugin_and_hook() -> None:
+    class Old:
+        @hookimpl(hookwrapper=True)
+        def on_job_done(self, result: Any, context: Any) -> Any:
+            yield
+
+    reg = make_registry(entry_points=False)
+    with pytest.raises(PluginError, match=r"'old'.*hookwrapper=True.*on_job_done.*wrapper=True"):
+        reg.register(Old(), name="old")
+    assert reg.pm.get_plugin("old") is None and not reg.pm.is_registered(Old)
+    assert reg.call_isolated("on_job_done", result="r", context=_ctx(reg)) == []
+
+
+def test_tracing_shows_every_hook_and_no_secret(
+    song_wav: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MINIMAX_COVER_TRACE_PLUGINS", "1")
+
+    class Sink:
+        @hookimpl
+        def on_result(self, output: Any, context: Any) -> None: ...
+
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None: ...
+
+    reg = make_registry(entry_points=False, plugins=[Sink()])
+    assert reg.model("minimax:music@cover") and reg.node_classes()
+    result, key = _cover_in_sandbox(reg, song_wav, tmp_path)
+    secret = "sk-trace-SECRET-0123456789"
+    reg.hook.prepare_request(request={"apiKey": secret, "positivePrompt": "x"},
+                             context=_ctx(reg))
+    err = capsys.readouterr().err
+    for hook in ("register_models", "register_backends", "register_nodes", "prepare_request",
+                 "on_result", "on_job_done"):
+        assert f"[minimax-cover] hook {hook} -> " in err, hook
+        assert f"[minimax-cover] hook {hook} done" in err, hook
+    assert f"task_uuid={result.task_uuid!r}" in err  # the context, shortened
+    assert "register=<register_models callback>" in err
+    assert key == SANDBOX_KEY and key not in err
+    assert secret not in err and '"apiKey": "[REDACTED]"' in err
+    assert max(len(line) for line in err.splitlines()) < 600
+
+    monkeypatch.setenv("MINIMAX_COVER_TRACE_PLUGINS", "0")
+    _ = make_registry(entry_points=False).backends
+    assert "[minimax-cover] hook" not in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -203,6 +426,27 @@ def test_register_models_rejects_wrong_type() -> None:
     reg = make_registry(entry_points=False, plugins=[Wrong()])
     with pytest.raises(PluginError, match="expects a ModelSpec"):
         _ = reg.models
+
+
+def test_non_callable_factory_and_duplicate_node_name_the_plugins() -> None:
+    class NotCallable:
+        @hookimpl
+        def register_backends(self, register: Any) -> None:
+            register("broken", "not a factory")
+
+    class NodeClash:
+        @hookimpl
+        def register_nodes(self, register: Any) -> None:
+            register("MiniMaxCoverLoadAudio", dict)
+
+    reg = make_registry(entry_points=False)
+    reg.register(NotCallable(), name="not-callable")
+    with pytest.raises(PluginError, match="'not-callable': backend 'broken' factory is not call"):
+        _ = reg.backends
+    reg.register(NodeClash(), name="node-clash")
+    with pytest.raises(PluginError, match="'node-clash': node 'MiniMaxCoverLoadAudio' is already "
+                                          "registered by 'nodes'"):
+        reg.node_classes()
 
 
 # --------------------------------------------------------------------------- a second model
@@ -277,11 +521,12 @@ def test_second_model_gets_schema_validator_and_cli_without_code() -> None:
 
 @pytest.fixture
 def fake_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A distribution on sys.path with entry points: good, broken (import raises), typo."""
+    """A distribution on sys.path with entry points: good, broken (import raises), typo,
+    oldstyle (an old-style hookwrapper), ledger (a new-style on_job_done wrapper)."""
     site = tmp_path / "site"
     site.mkdir()
     tag = tmp_path.name.replace("-", "_").lower()[-12:]
-    names = {k: f"mcx_{k}_{tag}" for k in ("good", "broken", "typo")}
+    names = {k: f"mcx_{k}_{tag}" for k in ("good", "broken", "typo", "oldstyle", "ledger")}
     (site / f"{names['good']}.py").write_text(textwrap.dedent("""
         from minimax_cover.plugin.hooks.specs import hookimpl
 
@@ -296,6 +541,23 @@ def fake_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         @hookimpl
         def on_reslt(output, context):
             pass
+    """))
+    (site / f"{names['oldstyle']}.py").write_text(textwrap.dedent("""
+        from minimax_cover.plugin.hooks.specs import hookimpl
+
+        @hookimpl(hookwrapper=True)
+        def on_job_done(result, context):
+            yield
+    """))
+    (site / f"{names['ledger']}.py").write_text(textwrap.dedent("""
+        from minimax_cover.plugin.hooks.specs import hookimpl
+
+        @hookimpl(wrapper=True)
+        def on_job_done(result, context):
+            context.extra.setdefault("calls", []).append("ledger: before")
+            outcome = yield
+            context.extra["calls"].append("ledger: after")
+            return outcome
     """))
     info = site / "mcx_fake-1.2.3.dist-info"
     info.mkdir()
@@ -341,6 +603,44 @@ def test_check_pending_catches_misspelled_hookimpl(
 
     with pytest.raises(pluggy.PluginValidationError, match="on_job_dne"):
         make_registry(entry_points=False, plugins=[Typo()])
+
+
+def test_old_style_hookwrapper_entry_point_is_listed_as_failed(
+    fake_dist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only_fake(monkeypatch, "good,oldstyle")
+    reg = make_registry()
+    [failure] = reg.failures
+    assert failure.name == "oldstyle" and failure.dist == "mcx-fake"
+    assert "hookwrapper=True) on on_job_done is not supported" in str(failure)
+    assert reg.pm.get_plugin("oldstyle") is None and "good-backend" in reg.backends
+    infos = {i.name: i for i in reg.list_plugins()}
+    assert "use a new-style @hookimpl(wrapper=True)" in (infos["oldstyle"].error or "")
+
+
+def test_entry_point_wrapper_runs_around_on_job_done(
+    fake_dist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only_fake(monkeypatch, "ledger")
+
+    class Sink:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            context.extra["calls"].append("sink")
+
+    class Broken:
+        @hookimpl
+        def on_job_done(self, result: Any, context: Any) -> None:
+            raise RuntimeError("boom")
+
+    reg = make_registry()
+    assert not reg.failures
+    reg.register(Sink(), name="sink")
+    reg.register(Broken(), name="broken")
+    ctx = _ctx(reg)
+    problems = reg.call_isolated("on_job_done", result="r", context=ctx)
+    assert ctx.extra["calls"] == ["ledger: before", "sink", "ledger: after"]
+    assert problems == ["plugin 'broken' failed in on_job_done: RuntimeError: boom"]
 
 
 def test_load_plugins_env(fake_dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:

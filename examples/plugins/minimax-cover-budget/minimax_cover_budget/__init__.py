@@ -3,7 +3,9 @@
 - ``prepare_request`` (a wrapper, so it sees the request after every other plugin changed
   it): estimated cost = ``numberResults`` x price per result. Above ``MINIMAX_COVER_BUDGET_USD``
   the job is refused with :class:`BudgetExceededError` before anything is sent or paid for.
-- ``on_job_done``: appends the job's cost (reported, else estimated; 0 for sandbox runs) to
+- ``on_job_done`` (a wrapper too, so it writes after every other ``on_job_done``
+  implementation ran): appends the job's cost (reported, else estimated; 0 for sandbox runs),
+  the estimate and the tags other plugins put in ``context.extra["budget.tags"]`` to
   ``budget-ledger.jsonl`` in minimax-cover's user data dir.
 
 Environment: ``MINIMAX_COVER_BUDGET_USD`` (no limit when unset), ``MINIMAX_COVER_BUDGET_PRICE_USD``
@@ -87,9 +89,14 @@ def prepare_request(request: dict[str, Any], context: Any) -> Generator[None, An
     return result
 
 
-@hookimpl
-def on_job_done(result: Any, context: Any) -> None:
-    """Append the job's actual cost to the ledger."""
+@hookimpl(wrapper=True)
+def on_job_done(result: Any, context: Any) -> Generator[None, Any, Any]:
+    """Append the job's cost to the ledger once every other ``on_job_done`` ran.
+
+    Other plugins may tag the job (``context.extra.setdefault("budget.tags", []).append(...)``)
+    up to and including their own ``on_job_done``; the entry records those tags.
+    """
+    outcome = yield  # the other implementations run here (each isolated by minimax-cover)
     sandbox = bool(getattr(result, "sandbox", False))
     reported = getattr(result, "cost_total", None)
     outputs = len(getattr(result, "outputs", []) or [])
@@ -101,8 +108,11 @@ def on_job_done(result: Any, context: Any) -> None:
         cost, source = round(outputs * price_usd(), 6), "estimated"
     entry = {"time": round(time.time(), 3), "taskUUID": result.task_uuid,
              "backend": result.backend, "results": outputs, "cost_usd": cost,
-             "cost_source": source, "sandbox": sandbox}
+             "cost_source": source, "estimate_usd": context.extra.get("budget.estimate_usd"),
+             "tags": [str(tag) for tag in context.extra.get("budget.tags", [])],
+             "sandbox": sandbox}
     path = ledger_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry) + "\n")
+    return outcome
