@@ -13,6 +13,8 @@ import importlib
 from typing import Any
 
 __version__ = "0.1.0"
+#: ComfyUI serves the pack's frontend extension (the audition panel) from this folder.
+WEB_DIRECTORY = "./web"
 
 # public name -> (relative module, attribute)
 _API: dict[str, tuple[str, str]] = {
@@ -34,9 +36,11 @@ _API: dict[str, tuple[str, str]] = {
     "make_registry": (".plugin.hooks.registry", "make_registry"),
     # Jobs
     "cover": (".plugin.jobs.pipeline", "cover"),
-    "CoverJob": (".plugin.jobs.pipeline", "CoverJob"),
+    "build_request": (".plugin.jobs.pipeline", "build_request"),
+    "CoverJob": (".plugin.jobs.job", "CoverJob"),
     "CoverResult": (".plugin.hooks.types", "CoverResult"),
     "RunwareClient": (".plugin.runware.client", "RunwareClient"),
+    "Timeout": (".plugin.transport.timeouts", "Timeout"),
     "resume_job": (".plugin.jobs.pipeline", "resume_job"),
     "Sandbox": (".plugin.sandbox", "Sandbox"),
     "Journal": (".plugin.journal.store", "Journal"),
@@ -54,7 +58,7 @@ _API: dict[str, tuple[str, str]] = {
     "SpecValidationError": (".plugin.errors", "SpecValidationError"),
 }
 
-__all__ = ["__version__", *_API]
+__all__ = ["WEB_DIRECTORY", "__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:

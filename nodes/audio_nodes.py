@@ -4,28 +4,28 @@ They decode and encode with the pack's audio layer (soundfile, PyAV for M4A), so
 headless runner without torch; inside ComfyUI they use ``folder_paths`` for the input, output
 and temp folders, as ComfyUI's ``LoadAudio``/``SaveAudio``/``PreviewAudio`` do. The runner also
 maps those core ids to these classes (:data:`CORE_ALIASES`) so ComfyUI's stock audio templates
-run headless.
+run headless. Each class's inputs and outputs are a neutral definition (``node_definition``)
+that both the V1 attributes and the V3 schema are built from; none is an API node.
 
-Outside ComfyUI, where files go is set per run with :func:`use_dirs` (the runner does this):
-relative load paths are searched in ``input_dirs``; saves go to ``output_dir`` (default
-``./output``), previews to a temp folder.
+Outside ComfyUI, where files go is set per run with :func:`~.folders.use_dirs` (the runner does
+this): relative load paths are searched in ``input_dirs``; saves go to ``output_dir`` (default
+``./output``), previews to ``temp_dir`` (default ``<system temp>/minimax_cover``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
 import json
 import os
 import random
 import string
-import tempfile
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..plugin.audio.formats import AUDIO_SUFFIXES, extension
 from ..plugin.errors import AudioError
+from .definition import DefinedNode, InputDef, NodeDef, OutputDef
+from .folders import comfy_folder_paths, input_dirs, output_directory, temp_directory, use_dirs
 
 __all__ = [
     "AUDIO_NODES",
@@ -38,44 +38,13 @@ __all__ = [
 
 CATEGORY = "audio/MiniMax Cover"
 SAVE_FORMATS = ("FLAC", "WAV", "MP3", "OGG")
-_EXT = {"FLAC": "flac", "WAV": "wav", "MP3": "mp3", "OGG": "ogg"}
-_AUDIO_EXT = (".wav", ".flac", ".mp3", ".ogg", ".oga", ".m4a", ".aac", ".mp4", ".opus", ".webm")
 
-_input_dirs: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar(
-    "minimax_cover_input_dirs", default=()
-)
-_output_dir: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
-    "minimax_cover_output_dir", default=None
-)
-
-
-@contextlib.contextmanager
-def use_dirs(
-    *, input_dirs: Sequence[str | os.PathLike[str]] = (),
-    output_dir: str | os.PathLike[str] | None = None,
-) -> Iterator[None]:
-    """Within the block, resolve relative load paths in ``input_dirs`` and save to
-    ``output_dir`` (headless hosts; ComfyUI's own folders win inside ComfyUI)."""
-    t1 = _input_dirs.set(tuple(Path(d) for d in input_dirs))
-    t2 = _output_dir.set(Path(output_dir) if output_dir is not None else None)
-    try:
-        yield
-    finally:
-        _input_dirs.reset(t1)
-        _output_dir.reset(t2)
-
-
-def _folder_paths() -> Any | None:
-    try:
-        import folder_paths
-    except Exception:  # not inside ComfyUI
-        return None
-    return folder_paths
+_HIDDEN_SAVE = {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}
 
 
 def _resolve_input(name: str) -> Path:
     """The file a load node's ``audio`` value names; :class:`AudioError` if it is missing."""
-    fp = _folder_paths()
+    fp = comfy_folder_paths()
     if fp is not None and hasattr(fp, "get_annotated_filepath"):
         candidate = Path(fp.get_annotated_filepath(name))
         if candidate.is_file():
@@ -84,15 +53,15 @@ def _resolve_input(name: str) -> Path:
     if path.is_file():
         return path
     if not path.is_absolute():
-        for base in _input_dirs.get():
+        for base in input_dirs():
             if (base / path).is_file():
                 return base / path
-    searched = ", ".join(str(d) for d in _input_dirs.get()) or "the current directory"
+    searched = ", ".join(str(d) for d in input_dirs()) or "the current directory"
     raise AudioError(f"audio: file not found: {name!r} (searched {searched})", path=name)
 
 
 def _input_files() -> list[str]:
-    fp = _folder_paths()
+    fp = comfy_folder_paths()
     if fp is None:
         return []
     folder = fp.get_input_directory()
@@ -100,27 +69,30 @@ def _input_files() -> list[str]:
         names = os.listdir(folder)
     except OSError:
         return []
-    return sorted(n for n in names if n.lower().endswith(_AUDIO_EXT)
+    return sorted(n for n in names if n.lower().endswith(AUDIO_SUFFIXES)
                   and os.path.isfile(os.path.join(folder, n)))
 
 
-class MiniMaxCoverLoadAudio:
+class MiniMaxCoverLoadAudio(DefinedNode):
     """Load an audio file (WAV, FLAC, MP3, OGG; M4A with PyAV) as AUDIO, without torch."""
 
-    CATEGORY = CATEGORY
     FUNCTION = "load"
-    RETURN_TYPES = ("AUDIO",)
-    RETURN_NAMES = ("audio",)
-    DESCRIPTION = "Load an audio file as AUDIO (torch-free decoding)."
 
     @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:  # noqa: N802 (ComfyUI's name)
-        if _folder_paths() is not None:
-            return {"required": {"audio": (_input_files(), {
-                "audio_upload": True, "tooltip": "An audio file in ComfyUI's input folder."})}}
-        return {"required": {"audio": ("STRING", {
-            "default": "", "tooltip": "Path of an audio file (relative paths are looked up in "
-                                      "the workflow's folder and the current directory)."})}}
+    def node_definition(cls) -> NodeDef:
+        """Inside ComfyUI a combo of the input folder's audio files with an upload button
+        (listed on every call); outside it a path."""
+        if comfy_folder_paths() is not None:
+            audio = InputDef("audio", "COMBO", "An audio file in ComfyUI's input folder.",
+                             choices=tuple(_input_files()), upload="audio")
+        else:
+            audio = InputDef("audio", "STRING", "Path of an audio file (relative paths are "
+                             "looked up in the workflow's folder and the current directory).",
+                             default="")
+        return NodeDef("MiniMaxCoverLoadAudio", "Load Audio (MiniMax Cover)", CATEGORY,
+                       description="Load an audio file as AUDIO (torch-free decoding).",
+                       inputs=(audio,), outputs=(OutputDef(
+                           "AUDIO", "audio", "The decoded file: a batch of one [1, C, T]."),))
 
     @classmethod
     def VALIDATE_INPUTS(cls, audio: Any = None) -> bool | str:  # noqa: N802
@@ -164,7 +136,7 @@ def _next_counter(folder: Path, stem: str) -> int:
 
 def _save_target(prefix: str, base: Path) -> tuple[Path, str, int, str]:
     """``(folder, stem, counter, subfolder)`` for a ``filename_prefix`` under ``base``."""
-    fp = _folder_paths()
+    fp = comfy_folder_paths()
     if fp is not None and hasattr(fp, "get_save_image_path"):
         folder, stem, counter, subfolder, _ = fp.get_save_image_path(prefix, str(base))
         return Path(folder), stem, counter, subfolder
@@ -178,38 +150,34 @@ def _save_target(prefix: str, base: Path) -> tuple[Path, str, int, str]:
     return folder, rel.name, _next_counter(folder, rel.name), subfolder
 
 
-class MiniMaxCoverSaveAudio:
+class MiniMaxCoverSaveAudio(DefinedNode):
     """Save every clip of an AUDIO batch as a file (FLAC, WAV, MP3 or OGG), without torch."""
 
-    CATEGORY = CATEGORY
     FUNCTION = "save"
-    OUTPUT_NODE = True
-    RETURN_TYPES = ("STRING",)
-    RETURN_NAMES = ("paths_json",)
-    DESCRIPTION = "Save AUDIO to the output folder, one file per batch item (torch-free)."
     TYPE = "output"
     PREFIX_APPEND = ""
     DEFAULT_PREFIX = "audio/MiniMaxCover"
 
     @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:  # noqa: N802
-        return {
-            "required": {
-                "audio": ("AUDIO", {"tooltip": "The audio to save (every batch item)."}),
-                "filename_prefix": ("STRING", {"default": cls.DEFAULT_PREFIX, "tooltip":
-                                               "File name prefix; may include a subfolder."}),
-                "format": (list(SAVE_FORMATS), {"default": "FLAC", "tooltip":
-                                                "FLAC/WAV lossless, MP3/OGG compressed."}),
-            },
-            "hidden": {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"},
-        }
+    def node_definition(cls) -> NodeDef:
+        """AUDIO, a file name prefix and a format in; the saved paths (JSON) out."""
+        return NodeDef(
+            "MiniMaxCoverSaveAudio", "Save Audio (MiniMax Cover)", CATEGORY,
+            description="Save AUDIO to the output folder, one file per batch item (torch-free).",
+            inputs=(
+                InputDef("audio", "AUDIO", "The audio to save (every batch item)."),
+                InputDef("filename_prefix", "STRING", "File name prefix; may include a "
+                         "subfolder.", default=cls.DEFAULT_PREFIX),
+                InputDef("format", "COMBO", "FLAC/WAV lossless, MP3/OGG compressed.",
+                         default="FLAC", choices=tuple(SAVE_FORMATS)),
+            ),
+            outputs=(OutputDef("STRING", "paths_json",
+                               "The saved files' absolute paths, as a JSON list."),),
+            hidden=_HIDDEN_SAVE, is_output_node=True)
 
     def base_dir(self) -> Path:
         """The output folder: ComfyUI's, the runner's, or ``./output``."""
-        fp = _folder_paths()
-        if fp is not None:
-            return Path(fp.get_output_directory())
-        return _output_dir.get() or Path.cwd() / "output"
+        return output_directory()
 
     def save(self, audio: Any, filename_prefix: str = DEFAULT_PREFIX, format: str = "FLAC",
              prompt: Any = None, extra_pnginfo: Any = None) -> dict[str, Any]:
@@ -218,7 +186,7 @@ class MiniMaxCoverSaveAudio:
         from .audio_bridge import from_comfy_audio
 
         fmt = str(format).upper()
-        if fmt not in _EXT:
+        if fmt not in SAVE_FORMATS:
             raise AudioError(f"format: must be one of {', '.join(SAVE_FORMATS)} (got {format!r})")
         clips = from_comfy_audio(audio)
         folder, stem, counter, subfolder = _save_target(
@@ -226,7 +194,7 @@ class MiniMaxCoverSaveAudio:
         items, paths = [], []
         for index, clip in enumerate(clips):
             name = stem.replace("%batch_num%", str(index))
-            file = f"{name}_{counter:05}_.{_EXT[fmt]}"
+            file = f"{name}_{counter:05}_.{extension(fmt)}"
             write_audio(clip, folder / file, fmt)
             items.append({"filename": file, "subfolder": subfolder, "type": self.TYPE})
             paths.append(str((folder / file).resolve()))
@@ -237,9 +205,6 @@ class MiniMaxCoverSaveAudio:
 class MiniMaxCoverPreviewAudio(MiniMaxCoverSaveAudio):
     """Preview AUDIO in the node (FLAC files in the temp folder), without torch."""
 
-    RETURN_TYPES = ()
-    RETURN_NAMES = ()
-    DESCRIPTION = "Play AUDIO in the node; files go to the temp folder (torch-free)."
     FUNCTION = "preview"
     TYPE = "temp"
     DEFAULT_PREFIX = "MiniMaxCover"
@@ -249,16 +214,17 @@ class MiniMaxCoverPreviewAudio(MiniMaxCoverSaveAudio):
                                                 for _ in range(5))
 
     @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:  # noqa: N802
-        return {"required": {"audio": ("AUDIO", {"tooltip": "The audio to play."})},
-                "hidden": {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}}
+    def node_definition(cls) -> NodeDef:
+        """AUDIO in, nothing out: an output node whose ``ui`` plays the files."""
+        return NodeDef(
+            "MiniMaxCoverPreviewAudio", "Preview Audio (MiniMax Cover)", CATEGORY,
+            description="Play AUDIO in the node; files go to the temp folder (torch-free).",
+            inputs=(InputDef("audio", "AUDIO", "The audio to play."),),
+            hidden=_HIDDEN_SAVE, is_output_node=True)
 
     def base_dir(self) -> Path:
-        """ComfyUI's temp folder, or ``<system temp>/minimax_cover_preview``."""
-        fp = _folder_paths()
-        if fp is not None:
-            return Path(fp.get_temp_directory())
-        return Path(tempfile.gettempdir()) / "minimax_cover_preview"
+        """The temp folder: ComfyUI's, the runner's, or ``<system temp>/minimax_cover``."""
+        return temp_directory()
 
     def preview(self, audio: Any, prompt: Any = None, extra_pnginfo: Any = None
                 ) -> dict[str, Any]:
@@ -270,16 +236,18 @@ class MiniMaxCoverPreviewAudio(MiniMaxCoverSaveAudio):
 class _CoreSaveAudio(MiniMaxCoverSaveAudio):
     """ComfyUI's ``SaveAudio`` inputs (no format widget: FLAC), for headless templates."""
 
-    RETURN_TYPES = ()
-    RETURN_NAMES = ()
     DEFAULT_PREFIX = "audio/ComfyUI"
     FUNCTION = "save_flac"
 
     @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:  # noqa: N802
-        return {"required": {"audio": ("AUDIO", {}),
-                             "filename_prefix": ("STRING", {"default": cls.DEFAULT_PREFIX})},
-                "hidden": {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}}
+    def node_definition(cls) -> NodeDef:
+        """ComfyUI's ``SaveAudio``: AUDIO and a prefix in, nothing out."""
+        return NodeDef(
+            "SaveAudio", "Save Audio", CATEGORY,
+            description="Save AUDIO as FLAC to the output folder (torch-free stand-in).",
+            inputs=(InputDef("audio", "AUDIO"),
+                    InputDef("filename_prefix", "STRING", default=cls.DEFAULT_PREFIX)),
+            hidden=_HIDDEN_SAVE, is_output_node=True)
 
     def save_flac(self, audio: Any, filename_prefix: str = DEFAULT_PREFIX, prompt: Any = None,
                   extra_pnginfo: Any = None) -> dict[str, Any]:
@@ -288,12 +256,14 @@ class _CoreSaveAudio(MiniMaxCoverSaveAudio):
         return {"ui": out["ui"], "result": ()}
 
 
-#: ``(node_id, class, display_name)`` of the audio nodes (registered by builtins/nodes.py).
+def _row(cls: type[DefinedNode]) -> tuple[str, type, str]:
+    node = cls.node_definition()
+    return (node.node_id, cls, node.display_name)
+
+
+#: ``(node_id, class, display_name)`` of the audio nodes (registered by nodes/plugin.py).
 AUDIO_NODES: list[tuple[str, type, str]] = [
-    ("MiniMaxCoverLoadAudio", MiniMaxCoverLoadAudio, "Load Audio (MiniMax Cover)"),
-    ("MiniMaxCoverSaveAudio", MiniMaxCoverSaveAudio, "Save Audio (MiniMax Cover)"),
-    ("MiniMaxCoverPreviewAudio", MiniMaxCoverPreviewAudio, "Preview Audio (MiniMax Cover)"),
-]
+    _row(MiniMaxCoverLoadAudio), _row(MiniMaxCoverSaveAudio), _row(MiniMaxCoverPreviewAudio)]
 
 #: ComfyUI core node ids the headless runner accepts, mapped to torch-free stand-ins.
 CORE_ALIASES: dict[str, type] = {

@@ -1,6 +1,8 @@
-"""The cover node, generated per model: :func:`make_cover_node` turns a ModelSpec into a V1 class.
+"""The cover node, generated per model: :func:`make_cover_node` turns a ModelSpec into a node class.
 
-Widgets come from the spec's JSON Schema (:mod:`.widgets`); the run calls
+:func:`cover_definition` is the node's neutral definition (inputs from the spec's JSON Schema via
+:mod:`.widgets`, the preprocess socket, five outputs); the V1 class attributes and the V3 schema
+are both built from it (:mod:`.definition`, :mod:`.v3`). The run calls
 :func:`~..plugin.pipeline.cover` and returns the takes as one ComfyUI AUDIO batch. Decisions:
 
 - **Batch in.** The node covers one song per run: an AUDIO batch of more than one clip is an
@@ -19,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..plugin.errors import Interrupted, SpecValidationError, Violation
 from . import widgets as W
+from .definition import DefinedNode, InputDef, NodeDef, OutputDef
+from .folders import temp_directory
 from .host import make_reporter
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ __all__ = [
     "COVER_CATEGORY",
     "PREPROCESS_TYPE",
     "NodeInputError",
+    "cover_definition",
     "make_cover_node",
     "node_id_for",
 ]
@@ -46,6 +50,21 @@ PREPROCESS_TYPE = "MINIMAX_COVER_PREPROCESS"
 BUILTIN_NODE_IDS = {"minimax:music@cover": "MiniMaxMusicCover"}
 #: Longest string kept per value in ``response_json`` (inline base64 audio is elided).
 _RESPONSE_VALUE_LIMIT = 512
+#: Subfolder of the temp folder the takes are downloaded to.
+TAKES_SUBFOLDER = "minimax_cover"
+#: The cover node's outputs.
+COVER_OUTPUTS = (
+    OutputDef("AUDIO", "audio",
+              "The takes (numberResults), zero-padded to one length as one batch [B, C, T]."),
+    OutputDef("INT", "seed", "Seed of the first take."),
+    OutputDef("FLOAT", "cost", "Total cost in USD (0.0 when the API did not report it)."),
+    OutputDef("STRING", "request_json", "The request sent (no API key)."),
+    OutputDef("STRING", "response_json", "The raw result items (inline audio elided)."),
+)
+PREPROCESS_INPUT = InputDef(
+    "preprocess", PREPROCESS_TYPE, optional=True,
+    tooltip="A two-step preprocess handle; replaces the audio input. A non-empty lyrics widget "
+            "overrides the lyrics it found.")
 
 
 class NodeInputError(SpecValidationError):
@@ -69,16 +88,31 @@ def node_id_for(spec: ModelSpec) -> str:
 
 
 def _output_dir() -> Path:
-    """ComfyUI's temp directory when running inside ComfyUI, else the system temp dir."""
-    try:
-        import folder_paths
-
-        base = Path(folder_paths.get_temp_directory())
-    except Exception:  # not inside ComfyUI
-        base = Path(tempfile.gettempdir())
-    out = base / "minimax_cover"
+    """Where takes are downloaded: a subfolder of the temp folder (ComfyUI's, the run's, or
+    ``<system temp>/minimax_cover``; :func:`~.folders.temp_directory`)."""
+    out = temp_directory() / TAKES_SUBFOLDER
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def cover_definition(spec: ModelSpec, node_id: str | None = None) -> NodeDef:
+    """The cover node of ``spec`` as a neutral definition (V1 and V3 are built from it).
+
+    Not a Comfy.org API node (``is_api_node`` False): it calls Runware with the user's own key,
+    and ComfyUI's frontend asks for a Comfy.org sign-in before running a graph that holds one.
+    """
+    widgets = W.input_defs(spec)
+    required = tuple(i for i in widgets if not i.optional)
+    optional = tuple(i for i in widgets if i.optional)
+    return NodeDef(
+        node_id or node_id_for(spec), f"{spec.name} (Runware)", COVER_CATEGORY,
+        description=(
+            f"{spec.description} Runs {spec.model_id} on Runware (RUNWARE_API_KEY or the config "
+            "file; without a key: the local sandbox, synthetic audio). Returns every take as "
+            "one AUDIO batch, the first take's seed, the total cost and the request/response "
+            "as JSON."),
+        inputs=(*required, PREPROCESS_INPUT, *optional), outputs=COVER_OUTPUTS,
+        hidden={"unique_id": "UNIQUE_ID"}, is_output_node=False, is_api_node=False)
 
 
 def _elide(value: Any) -> Any:
@@ -114,8 +148,7 @@ def _to_violations(spec: ModelSpec, exc: SpecValidationError) -> list[Violation]
 
 def check_inputs(spec: ModelSpec, kwargs: dict[str, Any]) -> list[Violation]:
     """Every problem with the constant widget values (linked values, ``None``, are skipped)."""
-    from ..plugin.jobs.pipeline import PLACEHOLDER_AUDIO
-    from ..plugin.spec.validation import validate_request
+    from ..plugin.spec.validation import validate_params
 
     values = _widget_values(spec, kwargs)
     problems = W.check_widget_values(spec, values)
@@ -123,9 +156,8 @@ def check_inputs(spec: ModelSpec, kwargs: dict[str, Any]) -> list[Violation]:
         return [Violation(p.split(":", 1)[0], p.split(":", 1)[1].strip(), has_value=False)
                 for p in problems]
     request = W.widgets_to_request(spec, values)
-    request.setdefault("inputs", {})["audio"] = PLACEHOLDER_AUDIO
     try:
-        validate_request(request, spec)
+        validate_params(request, spec)  # the pipeline's own check, before the song is staged
     except SpecValidationError as exc:
         linked = {name for name, value in values.items() if value is None}
         return [v for v in _to_violations(spec, exc) if v.path not in linked]
@@ -139,52 +171,27 @@ def _fingerprint(spec: ModelSpec, kwargs: dict[str, Any]) -> str:
 
 
 def make_cover_node(spec: ModelSpec, *, node_id: str | None = None) -> type:
-    """A ComfyUI V1 node class running cover jobs for ``spec``.
+    """A ComfyUI node class running cover jobs for ``spec``.
 
-    Class attributes follow ComfyUI's contract (``INPUT_TYPES``, ``RETURN_TYPES``, ``FUNCTION``,
-    ``CATEGORY``, ``VALIDATE_INPUTS``, ``IS_CHANGED``); ``NODE_ID``, ``DISPLAY_NAME`` and
-    ``SPEC`` tell hosts what it is.
+    Its V1 attributes (``INPUT_TYPES``, ``RETURN_TYPES``, ``CATEGORY``, ...) come from
+    :func:`cover_definition`; it adds ``FUNCTION``, ``VALIDATE_INPUTS`` and ``IS_CHANGED``.
+    ``NODE_ID``, ``DISPLAY_NAME`` and ``SPEC`` tell hosts what it is.
 
     :param spec: the model whose widgets and request rules the node uses.
     :param node_id: overrides :func:`node_id_for` (keep ids stable once published).
     """
-    nid = node_id or node_id_for(spec)
-    display = f"{spec.name} (Runware)"
+    definition = cover_definition(spec, node_id)
+    nid = definition.node_id
 
-    class CoverNode:
+    class CoverNode(DefinedNode):
         NODE_ID = nid
-        DISPLAY_NAME = display
+        DISPLAY_NAME = definition.display_name
         SPEC = spec
-        CATEGORY = COVER_CATEGORY
-        DESCRIPTION = (
-            f"{spec.description} Runs {spec.model_id} on Runware (RUNWARE_API_KEY or the config "
-            "file; without a key: the local sandbox, synthetic audio). Returns every take as "
-            "one AUDIO batch, the first take's seed, the total cost and the request/response "
-            "as JSON."
-        )
         FUNCTION = "run"
-        OUTPUT_NODE = False
-        RETURN_TYPES = ("AUDIO", "INT", "FLOAT", "STRING", "STRING")
-        RETURN_NAMES = ("audio", "seed", "cost", "request_json", "response_json")
-        OUTPUT_TOOLTIPS = (
-            "The takes (numberResults), zero-padded to one length as one batch [B, C, T].",
-            "Seed of the first take.",
-            "Total cost in USD (0.0 when the API did not report it).",
-            "The request sent (no API key).",
-            "The raw result items (inline audio elided).",
-        )
 
         @classmethod
-        def INPUT_TYPES(cls) -> dict[str, Any]:  # noqa: N802 (ComfyUI's name)
-            types = W.input_types(cls.SPEC)
-            optional = {
-                "preprocess": (PREPROCESS_TYPE, {
-                    "tooltip": "A two-step preprocess handle; replaces the audio input. A "
-                               "non-empty lyrics widget overrides the lyrics it found."}),
-                **types["optional"],
-            }
-            return {"required": types["required"], "optional": optional,
-                    "hidden": {"unique_id": "UNIQUE_ID"}}
+        def node_definition(cls) -> NodeDef:
+            return cover_definition(cls.SPEC, cls.NODE_ID)
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs: Any) -> bool | str:  # noqa: N802
@@ -229,16 +236,15 @@ def _source(audio: Any, preprocess: Any, node: str) -> Any:
 def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, unique_id: Any,
                values: dict[str, Any]) -> tuple[Any, ...]:
     from ..plugin.jobs.pipeline import cover
+    from ..plugin.spec.lyrics import with_cover_lyrics
     from .audio_bridge import to_comfy_audio
 
     problems = check_inputs(spec, values)
     if problems:
         raise NodeInputError(problems, node)
     request = W.widgets_to_request(spec, _widget_values(spec, values))
-    if preprocess is not None and not request.get("settings", {}).get("lyrics"):
-        heard = getattr(preprocess, "formatted_lyrics", None) or getattr(preprocess, "lyrics", None)
-        if heard:
-            request.setdefault("settings", {})["lyrics"] = str(heard)
+    if preprocess is not None:  # the lyrics step 1 heard, unless the widget has some
+        request = with_cover_lyrics(request, preprocess, spec)
     source = _source(audio, preprocess, node)
     reporter = make_reporter(None if unique_id is None else str(unique_id),
                              sandbox=bool(getattr(preprocess, "sandbox", False)))

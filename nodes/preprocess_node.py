@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..plugin.audio import Audio
+from .definition import DefinedNode, InputDef, NodeDef, OutputDef
 
 __all__ = ["DISPLAY_NAME", "HANDLE_TYPE", "NODE_ID", "MiniMaxCoverPreprocess"]
 
@@ -36,31 +37,31 @@ def encode_for_upload(audio: Audio) -> bytes:
     return encode_audio(small, "MP3", bitrate_kbps=192)
 
 
-class MiniMaxCoverPreprocess:
+class MiniMaxCoverPreprocess(DefinedNode):
     """Analyse a song with MiniMax once (valid 24 h): get its lyrics, structure and a handle.
 
     Without MINIMAX_API_KEY it runs against the local MiniMax sandbox (synthetic, no cost).
     """
 
-    DESCRIPTION = __doc__
-    CATEGORY = "audio/MiniMax Cover"
     FUNCTION = "preprocess"
-    RETURN_TYPES = (HANDLE_TYPE, "STRING", "STRING")
-    RETURN_NAMES = ("handle", "formatted_lyrics", "structure_json")
-    OUTPUT_TOOLTIPS = (
-        "Pass to the cover node's source: the song is not uploaded again.",
-        "The lyrics MiniMax heard, with [Verse]/[Chorus] tags; edit and use as the lyrics.",
-        "The song's sections as JSON: [{start, end, label}] in seconds.",
-    )
 
     @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:  # noqa: N802 - ComfyUI API
-        return {
-            "required": {
-                "audio": ("AUDIO", {"tooltip": "The song to cover (6 s to 6 min); the first "
-                                               "item of a batch is used."}),
-            }
-        }
+    def node_definition(cls) -> NodeDef:
+        """Song in; handle, lyrics and structure out. Not a Comfy.org API node (it uses the
+        user's own MiniMax key), so ``is_api_node`` is False."""
+        return NodeDef(
+            NODE_ID, DISPLAY_NAME, "audio/MiniMax Cover", description=str(cls.__doc__),
+            inputs=(InputDef("audio", "AUDIO", "The song to cover (6 s to 6 min); the first "
+                                               "item of a batch is used."),),
+            outputs=(
+                OutputDef(HANDLE_TYPE, "handle",
+                          "Pass to the cover node's source: the song is not uploaded again."),
+                OutputDef("STRING", "formatted_lyrics", "The lyrics MiniMax heard, with "
+                          "[Verse]/[Chorus] tags; edit and use as the lyrics."),
+                OutputDef("STRING", "structure_json",
+                          "The song's sections as JSON: [{start, end, label}] in seconds."),
+            ),
+            is_api_node=False)
 
     def preprocess(self, audio: Mapping[str, Any]) -> tuple[Any, str, str]:
         """Run step 1 and return ``(handle, formatted_lyrics, structure_json)``."""

@@ -240,6 +240,7 @@ def run_workflow(
     output_dir: str | os.PathLike[str] | None = None,
     input_dirs: list[str | os.PathLike[str]] | None = None,
     classes: Mapping[str, type] | None = None,
+    temp_dir: str | os.PathLike[str] | None = None,
 ) -> WorkflowResult:
     """Check and run an API-format workflow; return what each executed node produced.
 
@@ -248,9 +249,11 @@ def run_workflow(
     :param input_dirs: where relative audio paths are looked up (default: the workflow file's
         folder, the current directory, then the pack's ``examples/audio``).
     :param classes: ``{class_type: class}`` (default: :func:`known_node_classes`).
+    :param temp_dir: where previews and downloaded takes go (default
+        ``<system temp>/minimax_cover``).
     :raises WorkflowError: before anything runs, for any structural or input problem.
     """
-    from .audio_nodes import use_dirs
+    from .folders import use_dirs
 
     dirs: list[str | os.PathLike[str]] = list(input_dirs or [])
     if isinstance(workflow, (str, os.PathLike)):
@@ -264,7 +267,7 @@ def run_workflow(
     table = dict(classes) if classes is not None else known_node_classes()
     order = _plan(data, table)
     result = WorkflowResult(order=order)
-    with use_dirs(input_dirs=dirs, output_dir=output_dir):
+    with use_dirs(input_dirs=dirs, output_dir=output_dir, temp_dir=temp_dir):
         for nid in order:
             _validate(nid, data[nid], table[data[nid]["class_type"]])
         for nid in order:

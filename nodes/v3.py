@@ -1,10 +1,11 @@
-"""ComfyUI V3 adapter: ``io.ComfyNode`` classes generated from the pack's V1 node classes.
+"""ComfyUI V3 adapter: ``io.ComfyNode`` classes built from the nodes' neutral definitions.
 
 Imported only when ``comfy_api.latest`` is importable (inside a ComfyUI recent enough to have
-it). ``comfy_api.latest`` imports torch, so nothing here runs in the torch-free core. Each V1
-class (cover nodes for every model, audio nodes, plugin nodes) becomes a V3 class whose schema is
-built from its ``INPUT_TYPES``/``RETURN_TYPES`` and whose hooks delegate to the V1 methods: one
-definition, two APIs.
+it). ``comfy_api.latest`` imports torch, so nothing here runs in the torch-free core. Each node
+class (cover nodes for every model, audio nodes, plugin nodes) becomes a V3 class whose
+``io.Schema`` is built from the same :class:`~.definition.NodeDef` as its V1 attributes
+(:func:`~.definition.definition_of`), and whose hooks delegate to the class's methods
+(``FUNCTION``, ``VALIDATE_INPUTS``, ``IS_CHANGED``): one definition, two APIs.
 """
 
 from __future__ import annotations
@@ -13,88 +14,54 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["make_v3_node", "make_extension"]
+from .definition import HIDDEN_KINDS, InputDef, NodeDef, OutputDef, definition_of
+
+__all__ = ["make_extension", "make_v3_node", "v3_schema"]
 
 
-def _input(io: Any, name: str, entry: Any, optional: bool) -> Any:
-    kind, options = (entry[0], dict(entry[1]) if len(entry) > 1 else {})
-    tooltip = options.get("tooltip")
-    common: dict[str, Any] = {"optional": optional, "tooltip": tooltip}
-    if isinstance(kind, (list, tuple)):
-        upload = io.UploadType.audio if options.get("audio_upload") and hasattr(
-            io, "UploadType") else None
-        extra = {"upload": upload} if upload is not None else {}
-        return io.Combo.Input(name, options=list(kind), default=options.get("default"),
-                              **extra, **common)
-    if kind == "STRING":
-        return io.String.Input(name, multiline=bool(options.get("multiline")),
-                               default=options.get("default"), **common)
-    if kind == "INT":
-        return io.Int.Input(name, default=options.get("default"), min=options.get("min"),
-                            max=options.get("max"),
-                            control_after_generate=options.get("control_after_generate"),
+def _input(io: Any, inp: InputDef) -> Any:
+    """The ``io.<Type>.Input`` of one input (``None`` options are left to ComfyUI)."""
+    common: dict[str, Any] = {"optional": inp.optional, "tooltip": inp.tooltip or None}
+    if inp.kind == "COMBO":
+        if inp.upload is not None and hasattr(io, "UploadType"):
+            common["upload"] = getattr(io.UploadType, inp.upload)
+        return io.Combo.Input(inp.name, options=list(inp.choices), default=inp.default,
+                              control_after_generate=inp.control_after_generate or None,
+                              **common)
+    if inp.kind == "STRING":
+        return io.String.Input(inp.name, multiline=inp.multiline, default=inp.default, **common)
+    if inp.kind == "INT":
+        return io.Int.Input(inp.name, default=inp.default, min=inp.minimum, max=inp.maximum,
+                            step=inp.step,
+                            control_after_generate=inp.control_after_generate or None,
                             **common)
-    if kind == "FLOAT":
-        return io.Float.Input(name, default=options.get("default"), min=options.get("min"),
-                              max=options.get("max"), step=options.get("step"), **common)
-    if kind == "BOOLEAN":
-        return io.Boolean.Input(name, default=options.get("default"), **common)
-    if kind == "AUDIO":
-        return io.Audio.Input(name, **common)
-    return io.Custom(kind).Input(name, **common)
+    if inp.kind == "FLOAT":
+        return io.Float.Input(inp.name, default=inp.default, min=inp.minimum, max=inp.maximum,
+                              step=inp.step, **common)
+    if inp.kind == "BOOLEAN":
+        return io.Boolean.Input(inp.name, default=inp.default, **common)
+    if inp.kind == "AUDIO":
+        return io.Audio.Input(inp.name, **common)
+    return io.Custom(inp.kind).Input(inp.name, **common)
 
 
-def _output(io: Any, kind: str, name: str, tooltip: str | None) -> Any:
+def _output(io: Any, out: OutputDef) -> Any:
+    """The ``io.<Type>.Output`` of one output (no id: ComfyUI numbers them, so an output may
+    share its name with an input, as the cover node's ``audio`` does)."""
     types = {"AUDIO": io.Audio, "INT": io.Int, "FLOAT": io.Float, "STRING": io.String,
              "BOOLEAN": io.Boolean}
-    factory = types.get(kind) or io.Custom(kind)
-    return factory.Output(display_name=name, tooltip=tooltip)
+    factory = types.get(out.kind) or io.Custom(out.kind)
+    return factory.Output(display_name=out.name, tooltip=out.tooltip or None)
 
 
-def make_v3_node(node_id: str, v1: type, display_name: str) -> type:
-    """An ``io.ComfyNode`` subclass equivalent to the V1 class ``v1``."""
-    from comfy_api.latest import io
-
-    hidden_map = v1.INPUT_TYPES().get("hidden", {})
-    names = list(v1.RETURN_NAMES) if getattr(v1, "RETURN_NAMES", None) else list(v1.RETURN_TYPES)
-    tips = list(getattr(v1, "OUTPUT_TOOLTIPS", ()) or ())
-
-    def define_schema(cls: Any) -> Any:
-        spec = v1.INPUT_TYPES()  # each time: file lists (LoadAudio) change while ComfyUI runs
-        inputs = [_input(io, n, e, False) for n, e in spec.get("required", {}).items()]
-        inputs += [_input(io, n, e, True) for n, e in spec.get("optional", {}).items()]
-        outputs = [_output(io, t, names[i], tips[i] if i < len(tips) else None)
-                   for i, t in enumerate(v1.RETURN_TYPES)]
-        hidden = [io.Hidden.unique_id] if "UNIQUE_ID" in hidden_map.values() else []
-        return io.Schema(node_id=node_id, display_name=display_name,
-                         category=getattr(v1, "CATEGORY", "audio"), inputs=inputs,
-                         outputs=outputs, hidden=hidden,
-                         description=getattr(v1, "DESCRIPTION", ""),
-                         is_output_node=bool(getattr(v1, "OUTPUT_NODE", False)))
-
-    def execute(cls: Any, **kwargs: Any) -> Any:
-        for key, kind in hidden_map.items():
-            attr = {"UNIQUE_ID": "unique_id", "PROMPT": "prompt",
-                    "EXTRA_PNGINFO": "extra_pnginfo"}.get(kind)
-            if attr is not None:
-                kwargs[key] = getattr(cls.hidden, attr, None) if cls.hidden else None
-        out = getattr(v1(), v1.FUNCTION)(**kwargs)
-        if isinstance(out, dict):  # NodeOutput.from_dict raises on the pinned ComfyUI
-            return io.NodeOutput(*tuple(out.get("result", ())), ui=out.get("ui"))
-        return io.NodeOutput(*out)
-
-    attrs: dict[str, Any] = {
-        "define_schema": classmethod(define_schema),
-        "execute": classmethod(execute),
-        "__doc__": v1.__doc__,
-    }
-    if hasattr(v1, "VALIDATE_INPUTS"):
-        attrs["validate_inputs"] = classmethod(
-            lambda cls, **kw: v1.VALIDATE_INPUTS(**_accepted(v1.VALIDATE_INPUTS, kw)))
-    if hasattr(v1, "IS_CHANGED"):
-        attrs["fingerprint_inputs"] = classmethod(
-            lambda cls, **kw: v1.IS_CHANGED(**_accepted(v1.IS_CHANGED, kw)))
-    return type(node_id, (io.ComfyNode,), attrs)
+def v3_schema(io: Any, node: NodeDef) -> Any:
+    """The ``io.Schema`` of ``node`` (``io`` is ``comfy_api.latest.io``)."""
+    return io.Schema(
+        node_id=node.node_id, display_name=node.display_name, category=node.category,
+        description=node.description, inputs=[_input(io, i) for i in node.inputs],
+        outputs=[_output(io, o) for o in node.outputs],
+        hidden=[io.Hidden(kind) for kind in dict.fromkeys(node.hidden.values())],
+        is_output_node=node.is_output_node, is_api_node=node.is_api_node)
 
 
 def _accepted(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +69,54 @@ def _accepted(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return kwargs
     return {k: v for k, v in kwargs.items() if k in params}
+
+
+def _node_output(io: Any, out: Any) -> Any:
+    if isinstance(out, dict):  # NodeOutput.from_dict raises on the pinned ComfyUI
+        return io.NodeOutput(*tuple(out.get("result", ()) or ()), ui=out.get("ui"))
+    return io.NodeOutput(*(out or ()))
+
+
+def make_v3_node(node_id: str, node_cls: type, display_name: str) -> type:
+    """An ``io.ComfyNode`` subclass equivalent to the node class ``node_cls``."""
+    from comfy_api.latest import io
+
+    hidden = dict(definition_of(node_cls, node_id, display_name).hidden)
+    function = getattr(node_cls, node_cls.FUNCTION)
+
+    def define_schema(cls: Any) -> Any:
+        # built on every call: file lists (LoadAudio) change while ComfyUI runs
+        return v3_schema(io, definition_of(node_cls, node_id, display_name))
+
+    def arguments(cls: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        holder = getattr(cls, "hidden", None)
+        for param, kind in hidden.items():
+            kwargs[param] = getattr(holder, HIDDEN_KINDS[kind], None) if holder else None
+        return kwargs
+
+    if inspect.iscoroutinefunction(function):
+        async def execute(cls: Any, **kwargs: Any) -> Any:
+            instance = node_cls()
+            return _node_output(io, await getattr(instance, node_cls.FUNCTION)(
+                **arguments(cls, kwargs)))
+    else:
+        def execute(cls: Any, **kwargs: Any) -> Any:
+            instance = node_cls()
+            return _node_output(io, getattr(instance, node_cls.FUNCTION)(
+                **arguments(cls, kwargs)))
+
+    attrs: dict[str, Any] = {
+        "define_schema": classmethod(define_schema),
+        "execute": classmethod(execute),
+        "__doc__": node_cls.__doc__,
+    }
+    if hasattr(node_cls, "VALIDATE_INPUTS"):
+        attrs["validate_inputs"] = classmethod(
+            lambda cls, **kw: node_cls.VALIDATE_INPUTS(**_accepted(node_cls.VALIDATE_INPUTS, kw)))
+    if hasattr(node_cls, "IS_CHANGED"):
+        attrs["fingerprint_inputs"] = classmethod(
+            lambda cls, **kw: node_cls.IS_CHANGED(**_accepted(node_cls.IS_CHANGED, kw)))
+    return type(node_id, (io.ComfyNode,), attrs)
 
 
 def make_extension(table: Sequence[tuple[str, type, str]]) -> Any:

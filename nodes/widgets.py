@@ -4,21 +4,25 @@
 user-facing property (``x-internal`` ones are skipped): multiline strings become text areas
 whose tooltip carries the length limits, integers ``INT`` with ``min``/``max`` (``seed`` gets
 ``control_after_generate``), enums list-form combos, booleans ``BOOLEAN``, ``inputs.audio`` the
-``AUDIO`` input. ``x-advanced`` properties, and optional free-text ones, go to the ``optional``
-section. A property without a default that may be left out gets an "unset" sentinel (``""``
-for text, ``0`` for integers, ``"auto"`` for combos) that :func:`widgets_to_request` omits.
+``AUDIO`` input. ``x-advanced`` properties, and optional free-text ones, are optional inputs.
+A property without a default that may be left out gets an "unset" sentinel (``""`` for text,
+``0`` for integers, ``"auto"`` for combos) that :func:`widgets_to_request` omits.
 
-Adding a :class:`~..plugin.spec.Field` to a spec therefore adds a widget, and its value reaches
-the request, with no node code changed. Pure Python: no jsonschema, numpy or torch.
+Each widget carries its node input as a neutral :class:`~.definition.InputDef`, from which both
+the V1 ``INPUT_TYPES`` and the V3 schema are built. Adding a :class:`~..plugin.spec.Field` to a
+spec therefore adds a widget, and its value reaches the request, with no node code changed. Pure
+Python: no jsonschema, numpy or torch.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from .definition import InputDef
 
 if TYPE_CHECKING:
     from ..plugin.spec.model import ModelSpec
@@ -29,7 +33,7 @@ __all__ = [
     "MISSING",
     "Widget",
     "check_widget_values",
-    "input_types",
+    "input_defs",
     "widgets_for",
     "widgets_to_request",
 ]
@@ -60,20 +64,18 @@ MISSING: Any = _Missing()
 
 @dataclass(frozen=True)
 class Widget:
-    """One node input made from one schema property.
+    """One node input made from one schema property, and how its value maps back.
 
-    ``name`` is the input name (the spec's field name, e.g. ``positivePrompt``); ``path`` the
-    property's place in a task object (``("settings", "lyrics")``); ``kind`` the ComfyUI type
-    (``STRING``, ``INT``, ``FLOAT``, ``BOOLEAN``, ``COMBO``, ``AUDIO``); ``options`` the
-    ComfyUI options dict; ``unset`` the sentinel meaning "omit from the request" (or
-    ``MISSING`` when every value is sent); ``choices`` maps a combo label to the API value.
+    ``input`` is the node input (name = the spec's field name, e.g. ``positivePrompt``; kind
+    ``STRING``, ``INT``, ``FLOAT``, ``BOOLEAN``, ``COMBO`` or ``AUDIO``; default, range,
+    tooltip); ``path`` the property's place in a task object (``("settings", "lyrics")``);
+    ``unset`` the sentinel meaning "omit from the request" (or ``MISSING`` when every value is
+    sent); ``choices`` maps a combo label to the API value; ``minimum``..``max_length`` are the
+    schema's limits.
     """
 
-    name: str
+    input: InputDef
     path: tuple[str, ...]
-    kind: str
-    options: dict[str, Any]
-    optional: bool
     description: str = ""
     unset: Any = MISSING
     choices: dict[str, Any] = field(default_factory=dict)
@@ -83,6 +85,21 @@ class Widget:
     max_length: int | None = None
 
     @property
+    def name(self) -> str:
+        """The input name."""
+        return self.input.name
+
+    @property
+    def kind(self) -> str:
+        """The ComfyUI type (``COMBO`` for enums)."""
+        return self.input.kind
+
+    @property
+    def optional(self) -> bool:
+        """True when the input sits in the optional section."""
+        return self.input.optional
+
+    @property
     def dotted(self) -> str:
         """The JSON path as the validator spells it (``settings.lyrics``)."""
         return ".".join(self.path)
@@ -90,13 +107,7 @@ class Widget:
     @property
     def is_widget(self) -> bool:
         """True for a value widget (False for a socket-only type such as ``AUDIO``)."""
-        return self.kind != "AUDIO"
-
-    def comfy_entry(self) -> tuple[Any, dict[str, Any]]:
-        """``(TYPE, options)`` as ``INPUT_TYPES`` spells it (combos in list form)."""
-        if self.kind == "COMBO":
-            return (list(self.choices), dict(self.options))
-        return (self.kind, dict(self.options))
+        return self.input.is_widget
 
 
 def _limits_text(prop: Mapping[str, Any]) -> str:
@@ -138,14 +149,13 @@ def _widget(name: str, path: tuple[str, ...], prop: Mapping[str, Any], required:
     has_default = "default" in prop
     default = NODE_DEFAULT_OVERRIDES.get(name, prop.get("default"))
     kind_of = prop.get("type")
-    common = {"minimum": prop.get("minimum"), "maximum": prop.get("maximum"),
+    limits = {"minimum": prop.get("minimum"), "maximum": prop.get("maximum"),
               "min_length": prop.get("minLength"), "max_length": prop.get("maxLength")}
     if path == ("inputs", "audio") or (path[0] == "inputs" and "audio" in name.lower()):
-        return Widget(name, path, "AUDIO", {"tooltip": _audio_tooltip()},
-                      optional=not required, description=description)
+        return Widget(InputDef(name, "AUDIO", _audio_tooltip(), optional=not required), path,
+                      description=description)
     if "enum" in prop:
-        values = list(prop["enum"])
-        choices = {str(v): v for v in values}
+        choices = {str(v): v for v in prop["enum"]}
         unset: Any = MISSING
         if not has_default and not required:
             choices = {AUTO: None, **choices}
@@ -154,51 +164,48 @@ def _widget(name: str, path: tuple[str, ...], prop: Mapping[str, Any], required:
         tip = _enum_tooltip(prop, description)
         if unset is AUTO:
             tip += f" '{AUTO}' leaves it unset (the API decides)."
-        return Widget(name, path, "COMBO", {"default": label, "tooltip": tip.strip()},
-                      optional=advanced,
-                      description=description, unset=unset, choices=choices, **common)
+        combo = InputDef(name, "COMBO", tip.strip(), optional=advanced, default=label,
+                         choices=tuple(choices))
+        return Widget(combo, path, description=description, unset=unset, choices=choices,
+                      **limits)
     if kind_of == "boolean":
-        return Widget(name, path, "BOOLEAN",
-                      {"default": bool(default) if default is not None else False,
-                       "tooltip": description},
-                      optional=advanced, description=description, **common)
+        flag = InputDef(name, "BOOLEAN", description, optional=advanced,
+                        default=bool(default) if default is not None else False)
+        return Widget(flag, path, description=description, **limits)
     if kind_of in ("integer", "number"):
-        is_int = kind_of == "integer"
-        lo = prop.get("minimum")
-        hi = prop.get("maximum")
-        options: dict[str, Any] = {"tooltip": description}
-        unset = MISSING
-        if name == "seed":
-            options.update(default=int(default or 0), min=int(lo if lo is not None else 0),
-                           max=int(hi if hi is not None else INT_WIDGET_MAX),
-                           control_after_generate=True)
-        elif has_default or required:
-            options.update(default=default if default is not None else (lo or 0))
-            if lo is not None:
-                options["min"] = lo
-            if hi is not None:
-                options["max"] = hi
-        else:  # may be left out: 0 means "unset"
-            unset = 0
-            options.update(default=0, min=min(0, lo if lo is not None else 0),
-                           max=hi if hi is not None else INT_WIDGET_MAX)
-            options["tooltip"] = description + " 0 leaves it unset."
-        if not is_int:
-            options.setdefault("step", 0.01)
-        if is_int and "max" not in options:
-            options["max"] = INT_WIDGET_MAX
-        return Widget(name, path, "INT" if is_int else "FLOAT", options,
-                      optional=advanced, description=description, unset=unset, **common)
+        return _number_widget(name, path, prop, required, default, advanced, description, limits)
     # strings
-    multiline = bool(prop.get("x-multiline"))
-    options = {"multiline": multiline, "default": str(default) if default is not None else ""}
-    options["tooltip"] = description + _limits_text(prop)
     unset = "" if not required else MISSING
-    if unset == "":
-        options["tooltip"] += " Empty leaves it unset."
-    return Widget(name, path, "STRING", options,
-                  optional=advanced or not required, description=description, unset=unset,
-                  **common)
+    tip = description + _limits_text(prop) + (" Empty leaves it unset." if unset == "" else "")
+    text = InputDef(name, "STRING", tip, optional=advanced or not required,
+                    default=str(default) if default is not None else "",
+                    multiline=bool(prop.get("x-multiline")))
+    return Widget(text, path, description=description, unset=unset, **limits)
+
+
+def _number_widget(name: str, path: tuple[str, ...], prop: Mapping[str, Any], required: bool,
+                   default: Any, advanced: bool, description: str,
+                   limits: dict[str, Any]) -> Widget:
+    """An ``INT``/``FLOAT`` widget: ``seed`` gets the seed control; a number that may be left
+    out gets 0 as its "unset" value."""
+    is_int = prop.get("type") == "integer"
+    lo, hi = prop.get("minimum"), prop.get("maximum")
+    tip, unset, extra = description, MISSING, {}
+    if name == "seed":
+        value, lo, hi = int(default or 0), int(lo if lo is not None else 0), int(
+            hi if hi is not None else INT_WIDGET_MAX)
+        extra["control_after_generate"] = True
+    elif "default" in prop or required:
+        value = default if default is not None else (lo or 0)
+    else:  # may be left out: 0 means "unset"
+        value, unset, tip = 0, 0, description + " 0 leaves it unset."
+        lo = min(0, lo if lo is not None else 0)
+        hi = hi if hi is not None else INT_WIDGET_MAX
+    if is_int and hi is None:
+        hi = INT_WIDGET_MAX
+    number = InputDef(name, "INT" if is_int else "FLOAT", tip, optional=advanced, default=value,
+                      minimum=lo, maximum=hi, step=None if is_int else 0.01, **extra)
+    return Widget(number, path, description=description, unset=unset, **limits)
 
 
 @lru_cache(maxsize=32)
@@ -227,12 +234,12 @@ def widgets_for(spec: ModelSpec) -> tuple[Widget, ...]:
             walk(obj.get("properties", {}), list(obj.get("required", [])), (nested,))
     names = [w.name for w in found]
     unique = [w if names.count(w.name) == 1 else
-              Widget(**{**w.__dict__, "name": "_".join(w.path)}) for w in found]
+              replace(w, input=replace(w.input, name="_".join(w.path))) for w in found]
 
     def rank(w: Widget) -> int:
         if w.kind == "AUDIO":
             return 0
-        if w.options.get("multiline"):
+        if w.input.multiline:
             return 1
         return 2
 
@@ -240,12 +247,9 @@ def widgets_for(spec: ModelSpec) -> tuple[Widget, ...]:
     return tuple([w for w in ordered if not w.optional] + [w for w in ordered if w.optional])
 
 
-def input_types(spec: ModelSpec) -> dict[str, dict[str, Any]]:
-    """``{"required": {...}, "optional": {...}}`` for a V1 node's ``INPUT_TYPES``."""
-    out: dict[str, dict[str, Any]] = {"required": {}, "optional": {}}
-    for w in widgets_for(spec):
-        out["optional" if w.optional else "required"][w.name] = w.comfy_entry()
-    return out
+def input_defs(spec: ModelSpec) -> tuple[InputDef, ...]:
+    """The node inputs of ``spec``'s widgets, required ones first (see :func:`widgets_for`)."""
+    return tuple(w.input for w in widgets_for(spec))
 
 
 def _coerce(w: Widget, value: Any) -> Any:
@@ -319,7 +323,7 @@ def check_widget_values(spec: ModelSpec, values: Mapping[str, Any]) -> list[str]
             if isinstance(number, float) and not math.isfinite(number):
                 problems.append(f"{w.name}: must be a finite number (got {value!r})")
                 continue
-            lo, hi = w.options.get("min"), w.options.get("max")
+            lo, hi = w.input.minimum, w.input.maximum
             if lo is not None and number < lo:
                 problems.append(f"{w.name}: must be at least {lo} (got {value!r})")
             elif hi is not None and number > hi:

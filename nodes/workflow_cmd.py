@@ -2,8 +2,9 @@
 
 Uses the pack's own node classes (cover nodes, torch-free audio nodes; ComfyUI's ``LoadAudio``,
 ``SaveAudio`` and ``PreviewAudio`` are accepted as aliases). Files from save nodes go to
-``--output-dir``; relative audio paths are looked up next to the workflow file, in the current
-directory, then in the pack's ``examples/audio`` (or only in ``--input-dir``).
+``--output-dir``, previews and downloaded takes to ``--temp-dir``; relative audio paths are
+looked up next to the workflow file, in the current directory, then in the pack's
+``examples/audio`` (or only in ``--input-dir``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("workflow", type=Path, metavar="WORKFLOW_API.json")
     p.add_argument("--output-dir", type=Path, default=Path("output"),
                    help="where save nodes write files (default ./output)")
+    p.add_argument("--temp-dir", type=Path, default=None,
+                   help="where previews and downloaded takes go (default: "
+                   "<system temp>/minimax_cover)")
     p.add_argument("--input-dir", type=Path, action="append", default=None,
                    help="folder for relative audio paths (repeatable; default: the workflow's "
                    "folder, the current directory, the pack's examples/audio)")
@@ -35,17 +39,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def cmd_run_workflow(args: argparse.Namespace) -> int:
     """Run the workflow; print saved files (or the JSON summary)."""
+    from .folders import default_temp_dir
     from .runner import run_workflow
 
     result = run_workflow(args.workflow, output_dir=args.output_dir,
-                          input_dirs=args.input_dir)
+                          input_dirs=args.input_dir, temp_dir=args.temp_dir)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
         return 0
     for node_id, ui in result.ui.items():
         for item in ui.get("audio", []):
             kind = item.get("type", "output")
-            where = Path(args.output_dir) if kind == "output" else Path("<temp>")
+            where = Path(args.output_dir) if kind == "output" else (
+                args.temp_dir or default_temp_dir())
             print(f"node {node_id}: {where / item.get('subfolder', '') / item['filename']}")
     print(f"ran {len(result.order)} node(s): {', '.join(result.order)}", file=sys.stderr)
     return 0

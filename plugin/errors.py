@@ -253,7 +253,7 @@ class TaskFailedError(APIError):
     """A generation ended with ``status: "error"``; final, never resubmitted automatically.
 
     ``partial_results`` holds the generations that succeeded before the failure: they were paid
-    for, so they are kept and reported.
+    for, so they are kept and reported; ``saved_files`` the paths a cover job saved them to.
     """
 
     def __init__(
@@ -269,6 +269,7 @@ class TaskFailedError(APIError):
         self.code = code
         self.provider_message = provider_message
         self.partial_results = list(partial_results or [])
+        self.saved_files: list[str] = []
         super().__init__(message, body=body, task_uuid=task_uuid)
 
 

@@ -12,22 +12,12 @@ from typing import Any
 
 from ..errors import AudioError
 from .data import Audio, AudioInfo
+from .formats import format_for_container
 
 __all__ = ["INSTALL_HINT", "decode", "import_av", "probe"]
 
 INSTALL_HINT = 'pip install "minimax-cover[m4a]"'
 
-# FFmpeg demuxer names -> our upper-case format names.
-_CONTAINERS = {
-    "mov": "M4A",
-    "mp4": "M4A",
-    "m4a": "M4A",
-    "wav": "WAV",
-    "flac": "FLAC",
-    "ogg": "OGG",
-    "mp3": "MP3",
-    "aac": "AAC",
-}
 
 
 def import_av() -> ModuleType | None:
@@ -42,8 +32,9 @@ def import_av() -> ModuleType | None:
 def _container_format(container: Any) -> str:
     names = [n.strip() for n in str(container.format.name).split(",")]
     for n in names:
-        if n in _CONTAINERS:
-            return _CONTAINERS[n]
+        known = format_for_container(n)
+        if known is not None:
+            return known.name
     return names[0].upper()
 
 

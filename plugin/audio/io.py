@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..errors import AudioError
 from . import _pyav
 from .data import Audio, AudioInfo
+from .formats import FORMATS, SOUNDFILE_FORMATS
 from .mp3scan import scan_mp3
 from .sniff import sniff_format
 
@@ -37,16 +38,14 @@ __all__ = [
 AudioSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
 
 #: Formats :func:`read_audio` handles with the core dependencies; M4A/AAC need PyAV.
-READ_FORMATS: tuple[str, ...] = ("WAV", "FLAC", "MP3", "OGG")
+READ_FORMATS: tuple[str, ...] = SOUNDFILE_FORMATS
 #: Formats :func:`write_audio` can produce.
-WRITE_FORMATS: tuple[str, ...] = ("WAV", "FLAC", "MP3", "OGG")
+WRITE_FORMATS: tuple[str, ...] = SOUNDFILE_FORMATS
 #: Sample rates an MP3 (MPEG-1, -2 and -2.5 layer III) can have.
 MP3_SAMPLE_RATES: tuple[int, ...] = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 _PYAV_FIRST = frozenset({"M4A", "AAC", "MP4", "ALAC"})
 _FORMAT_ALIASES = {"WAVEX": "WAV"}
-_SF_FORMAT = {"WAV": "WAV", "FLAC": "FLAC", "MP3": "MP3", "OGG": "OGG"}
-_DEFAULT_SUBTYPE = {"WAV": "PCM_16", "FLAC": "PCM_16", "MP3": "MPEG_LAYER_III", "OGG": "VORBIS"}
 _FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 # Streaming writers put these in a WAV's size fields when they cannot seek back.
 _WAV_SIZE_PLACEHOLDERS = frozenset({0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFF - 8})
@@ -345,10 +344,11 @@ def _codec_options(
 ) -> dict[str, Any]:
     import soundfile as sf
 
-    sub = (subtype or _DEFAULT_SUBTYPE[fmt]).upper()
-    if not sf.check_format(_SF_FORMAT[fmt], sub):
+    table = FORMATS[fmt]
+    sub = (subtype or table.sf_subtype or "").upper()
+    if not sf.check_format(table.sf_format, sub):
         raise AudioError(f"subtype {sub!r} is not available for {fmt}")
-    options: dict[str, Any] = {"format": _SF_FORMAT[fmt], "subtype": sub}
+    options: dict[str, Any] = {"format": table.sf_format, "subtype": sub}
     if fmt == "MP3":
         if audio.channels > 2:
             raise AudioError(f"MP3 holds at most 2 channels (got {audio.channels})")

@@ -54,7 +54,7 @@ class CommandParser(argparse.ArgumentParser):
 
 #: Modules (relative to this package) that each define ``add_parser(subparsers)``.
 COMMAND_MODULES = ("schema_cmds", "cover_cmd", "sandbox_cmd", "plugins_cmd", "jobs_cmd",
-                   "preprocess_cmd")
+                   "preprocess_cmd", "compare_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..audio.formats import format_for_suffix
 from ..errors import SpecValidationError, Violation
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from .options import add_schema_options, collect_schema_options
-
-_AUDIO_SUFFIXES = {".mp3", ".wav", ".flac", ".ogg"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,6 +56,9 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
                    help="submit anew even if an identical job is unsaved in the journal")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_schema_options(p, spec)
+    from .compare_cmd import add_compare_option
+
+    add_compare_option(p)
     p.set_defaults(func=cmd_cover, spec=spec)
 
 
@@ -78,15 +80,20 @@ def _progress_printer(enabled: bool) -> Any:
     return show
 
 
-def _split_output(output: Path) -> tuple[Path, str | None]:
-    if output.suffix.lower() in _AUDIO_SUFFIXES:
+def _split_output(output: Path, spec: ModelSpec) -> tuple[Path, str | None]:
+    """``(folder, stem)`` for ``-o``: a name ending in an output format's suffix is a file."""
+    fmt = format_for_suffix(output.suffix) if output.suffix else None
+    try:
+        formats = spec.field("outputFormat").enum or ()
+    except KeyError:
+        formats = ()
+    if fmt is not None and fmt.name in formats:
         return output.parent, output.stem
     return output, None
 
 
-def cmd_cover(args: argparse.Namespace) -> int:
-    from ..jobs.pipeline import cover
-
+def _read_request(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--request`` file, overridden by the options and ``--lyrics-file``."""
     request: dict[str, Any] = {}
     if args.request:
         try:
@@ -94,19 +101,28 @@ def cmd_cover(args: argparse.Namespace) -> int:
         except (OSError, json.JSONDecodeError) as exc:
             raise SpecValidationError([Violation("--request", f"cannot read JSON: {exc}",
                                                  str(args.request))]) from None
-    options = collect_schema_options(args)
-    settings = {**request.get("settings", {}), **options.pop("settings", {})}
+        if not isinstance(request, dict):
+            raise SpecValidationError([Violation("--request", "must hold one JSON object (a task)",
+                                                 type(request).__name__)])
+    for key, value in collect_schema_options(args).items():
+        if isinstance(value, dict) and isinstance(request.get(key), dict):
+            value = {**request[key], **value}  # nested objects are merged, not replaced
+        request[key] = value
     if args.lyrics_file:
         try:
-            settings["lyrics"] = args.lyrics_file.read_text(encoding="utf-8").strip()
+            lyrics = args.lyrics_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise SpecValidationError([Violation("--lyrics-file", f"cannot read: {exc.strerror}",
                                                  str(args.lyrics_file))]) from None
-    request.update(options)
-    if settings:
-        request["settings"] = settings
+        request["settings"] = {**(request.get("settings") or {}), "lyrics": lyrics}
     request.setdefault("includeCost", True)  # the summary shows the cost
+    return request
 
+
+def cmd_cover(args: argparse.Namespace) -> int:
+    from ..jobs.pipeline import cover
+
+    request = _read_request(args)
     source: Any = args.song
     if args.preprocess:
         from ..minimax.handle import CoverHandle
@@ -115,7 +131,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     elif source is None:
         raise SpecValidationError([Violation("SONG", "is required (or --preprocess)",
                                              has_value=False)])
-    out_dir, stem = _split_output(args.output)
+    out_dir, stem = _split_output(args.output, args.spec)
     result = cover(
         source,
         request,
@@ -130,6 +146,9 @@ def cmd_cover(args: argparse.Namespace) -> int:
     )
     if sys.stderr.isatty() and not args.no_progress:
         print(file=sys.stderr)
+    from .compare_cmd import write_compare_page
+
+    write_compare_page(args, source, result)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0

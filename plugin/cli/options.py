@@ -1,6 +1,6 @@
 """CLI options generated from a model's JSON Schema: one ``--option`` per user-settable field.
 
-``positivePrompt`` becomes ``--positive-prompt`` (and its ``x-cli`` alias ``--prompt``);
+``positivePrompt`` becomes ``--positive-prompt`` (and its ``cli`` alias ``--prompt``);
 ``settings.lyrics`` becomes ``--lyrics``; enums become ``choices``; help text is the schema's
 description plus its rule. Values left unset are not sent (the API applies its defaults).
 """
@@ -8,9 +8,9 @@ description plus its rule. Values left unset are not sent (the API applies its d
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
 
+from ..spec.aliases import describe_rule, field_names
 from ..spec.model import ModelSpec
 from ..spec.schema import build_request_schema
 
@@ -19,25 +19,8 @@ __all__ = ["add_schema_options", "collect_schema_options"]
 _SKIP_PATHS = {"inputs.audio"}  # the positional SONG argument
 
 
-def _kebab(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
-
-
 def _dest(path: str) -> str:
     return "spec__" + path.replace(".", "__")
-
-
-def _rule(prop: dict[str, Any]) -> str:
-    parts = []
-    if "minLength" in prop or "maxLength" in prop:
-        parts.append(f"{prop.get('minLength', 0)}–{prop.get('maxLength', '∞')} characters")
-    if "minimum" in prop or "maximum" in prop:
-        parts.append(f"{prop.get('minimum', '-∞')}–{prop.get('maximum', '∞')}")
-    if "default" in prop:
-        parts.append(f"default {prop['default']}")
-    if "x-extension" in prop:
-        parts.append("extension beyond the spec text")
-    return f" [{'; '.join(parts)}]" if parts else ""
 
 
 def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -52,18 +35,21 @@ def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def add_schema_options(parser: argparse.ArgumentParser, spec: ModelSpec) -> None:
-    """Add one option per user-settable field of ``spec`` to ``parser``."""
+    """Add one option per user-settable field of ``spec`` to ``parser``.
+
+    Option names come from :func:`~..spec.aliases.field_names`, the generator the Python API's
+    keywords come from too (``--prompt`` here is ``prompt=`` there).
+    """
     schema = build_request_schema(spec)
     group = parser.add_argument_group(f"{spec.name} parameters (from the JSON Schema)")
-    fields = _fields(schema)
-    leaves = [path.rsplit(".", 1)[-1] for path, _ in fields]
-    for path, prop in fields:
-        leaf = path.rsplit(".", 1)[-1]
-        name = leaf if leaves.count(leaf) == 1 else path.replace(".", "-")
-        flags = [f"--{_kebab(name)}"]
-        flags += [f for f in prop.get("x-cli", []) if f not in flags]
+    by_path = {names.field.path: names for names in field_names(spec)}
+    for path, prop in _fields(schema):
+        names = by_path[path]
+        rule = describe_rule(names.field)
+        flags = list(names.flags)
         kwargs: dict[str, Any] = {"dest": _dest(path), "default": None,
-                                  "help": prop.get("description", "") + _rule(prop)}
+                                  "help": prop.get("description", "") + (f" [{rule}]" if rule
+                                                                         else "")}
         if prop.get("type") == "boolean":
             kwargs["action"] = argparse.BooleanOptionalAction
         else:

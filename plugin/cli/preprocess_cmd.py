@@ -37,8 +37,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _read_song(song: str) -> tuple[bytes | None, str | None]:
-    if song.startswith(("http://", "https://")):
-        return None, song
+    from ..spec.predicates import is_url
+
+    if is_url(song.strip()):
+        return None, song.strip()
     path = Path(song)
     if not path.is_file():
         raise SpecValidationError([Violation("SONG", "file not found", song)])

@@ -16,11 +16,12 @@ from ..hooks.types import Backend, JobContext
 @hookimpl(trylast=True)
 def stage_audio(source: Any, backend: Backend, context: JobContext) -> str | None:
     """Upload local audio through the backend; pass URLs and UUIDs through."""
+    from ..spec.predicates import staged_reference
     from .staging import prepare_upload
 
     payload = prepare_upload(source)
     if payload is None:  # a URL or a UUID: nothing to upload
-        return str(source)
+        return staged_reference(source) or str(source)
     data, mime = payload
     context.log.info("uploading %.1f MB of reference audio to %s", len(data) / 1e6, backend.label)
     return backend.upload_audio(data, mime=mime)

@@ -13,13 +13,14 @@ uploaded, then uploaded once with ``mediaStorage`` (protocol reference §7):
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..audio.formats import mime_type
 from ..errors import AudioError, SpecValidationError, Violation
+from ..spec.predicates import is_url, is_uuid, staged_reference
 
 if TYPE_CHECKING:
     from ..audio import Audio, AudioInfo
@@ -29,7 +30,6 @@ __all__ = ["UPLOAD_FORMATS", "is_url", "is_uuid", "prepare_upload", "stage_audio
 
 #: Formats uploaded as they are; others are converted to FLAC first.
 UPLOAD_FORMATS: tuple[str, ...] = ("WAV", "FLAC", "MP3", "OGG")
-MIME_TYPES = {"WAV": "audio/wav", "FLAC": "audio/flac", "MP3": "audio/mpeg", "OGG": "audio/ogg"}
 _MP3_320_RATES = (32000, 44100, 48000)
 PARAM = "inputs.audio"
 
@@ -38,22 +38,6 @@ class MediaUploader(Protocol):
     """Anything with ``upload_media`` (a :class:`~.client.RunwareClient`)."""
 
     def upload_media(self, data: bytes, *, mime: str | None = None) -> MediaRef: ...
-
-
-def is_url(value: Any) -> bool:
-    """True for an ``http://`` or ``https://`` string."""
-    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
-
-
-def is_uuid(value: Any) -> bool:
-    """True for a canonical 36-character UUID string."""
-    if not isinstance(value, str) or len(value.strip()) != 36:
-        return False
-    try:
-        uuid.UUID(value.strip())
-    except ValueError:
-        return False
-    return True
 
 
 def _is_audio(value: Any) -> bool:
@@ -74,7 +58,7 @@ def _convert_to_flac(source: Any, info: AudioInfo, limits: Mapping[str, Any] | N
     _check(replace(info, format="FLAC", size_bytes=None), limits)  # duration, before decoding
     data = encode_audio(read_audio(source), "FLAC")
     _check(replace(info, format="FLAC", size_bytes=len(data)), limits)
-    return data, MIME_TYPES["FLAC"]
+    return data, mime_type("FLAC")
 
 
 def _prepare_encoded(source: str | bytes, limits: Mapping[str, Any] | None) -> tuple[bytes, str]:
@@ -86,8 +70,8 @@ def _prepare_encoded(source: str | bytes, limits: Mapping[str, Any] | None) -> t
         return _convert_to_flac(source, info, limits)
     _check(info, limits)
     if isinstance(source, bytes):
-        return source, MIME_TYPES[fmt]
-    return Path(source).read_bytes(), MIME_TYPES[fmt]
+        return source, mime_type(fmt)
+    return Path(source).read_bytes(), mime_type(fmt)
 
 
 def _prepare_audio(audio: Audio, limits: Mapping[str, Any] | None) -> tuple[bytes, str]:
@@ -108,7 +92,7 @@ def _prepare_audio(audio: Audio, limits: Mapping[str, Any] | None) -> tuple[byte
         except AudioError:  # no MP3 encoder in this libsndfile: the size check below reports it
             pass
     _check(replace(info, format=fmt, size_bytes=len(data)), limits)
-    return data, MIME_TYPES[fmt]
+    return data, mime_type(fmt)
 
 
 def prepare_upload(source: Any, *, limits: Mapping[str, Any] | None = None
@@ -132,7 +116,7 @@ def prepare_upload(source: Any, *, limits: Mapping[str, Any] | None = None
         text = os.fspath(source)
         if isinstance(text, bytes):
             text = os.fsdecode(text)
-        if isinstance(source, str) and (is_url(text) or is_uuid(text)):
+        if isinstance(source, str) and staged_reference(text) is not None:
             return None
         if not Path(text).is_file():
             raise SpecValidationError([Violation(PARAM, "file not found", text)])
@@ -151,8 +135,9 @@ def stage_audio(source: Any, client: MediaUploader, *,
 
     :returns: the URL or UUID given, or the ``mediaUUID`` of the upload.
     """
-    if isinstance(source, str) and (is_url(source) or is_uuid(source)):
-        return source.strip()
+    reference = staged_reference(source)
+    if reference is not None:
+        return reference
     payload = prepare_upload(source, limits=limits)
     if payload is None:  # pragma: no cover - strings handled above
         return str(source)

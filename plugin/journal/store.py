@@ -3,44 +3,56 @@
 A job is recorded (``pending``) before the first byte is sent, marked ``submitted`` just before
 the POST, updated as results arrive, and marked ``saved`` only once the files are written. A
 host that dies mid-wait leaves a row a later run can find (:meth:`Journal.find_resumable`,
-:meth:`Journal.unfinished`) and collect with ``getResponse`` under the same ``taskUUID``.
-
-Status lifecycle::
-
-    pending -> submitted -> running -> succeeded -> saved      (saved is never left)
-                    \\____________\\___________\\____> failed | unknown
+:meth:`Journal.unfinished`) and collect with ``getResponse`` under the same ``taskUUID``. The
+statuses and the decoded row are in :mod:`.records`, the schema in :mod:`.migrations`, the
+encoding of each value in :mod:`.rows`.
 
 The file is ``user_data_dir()/journal.sqlite3`` unless a path is given (``MINIMAX_COVER_DATA_DIR``
 moves it). It runs in WAL mode with a busy timeout, one connection per thread, and
 ``BEGIN IMMEDIATE`` for every read-modify-write, so several processes and threads (ComfyUI
-workers, parallel CLI runs) can share it. Schema changes are ordered, named migration functions
-(as in simonw/llm ``llm/migrations.py``); the ``_migrations`` table lists those applied, so an
-old file upgrades in place. Every text written passes through :func:`.redaction.redact`: no key
-or header ever reaches a row.
+workers, parallel CLI runs) can share it. Every text written passes through
+:func:`.redaction.redact`: no key or header ever reaches a row.
+
+Leases (:meth:`Journal.claim`, :meth:`Journal.release`) are the primitive for making
+claim-then-submit atomic across processes: a process takes the lease on a job before it
+submits or resumes it, so two hosts never work on the same ``taskUUID`` at once. No job runner
+takes them yet; they are kept, tested and migrated (``m003_leases``) for that.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import logging
 import os
 import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import JournalError
 from ..paths import user_data_dir
 from ..redaction import redact
+from .connections import BUSY_TIMEOUT_S, Connections
+from .migrations import MIGRATIONS, migrate
+from .records import (
+    FINAL_STATUSES,
+    RESUMABLE_STATUSES,
+    STATUSES,
+    UNFINISHED_STATUSES,
+    JobRecord,
+)
+from .rows import (
+    clean_endpoint,
+    clean_result,
+    dump_json,
+    load_json,
+    merge_results,
+    now_iso,
+    request_digest,
+    sum_costs,
+)
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -62,116 +74,6 @@ __all__ = [
 log = logging.getLogger("minimax_cover.journal")
 
 JOURNAL_FILENAME = "journal.sqlite3"
-#: How long a writer waits for another process's lock before giving up.
-BUSY_TIMEOUT_S = 10.0
-
-#: Every status a job can have, in lifecycle order.
-STATUSES = ("pending", "submitted", "running", "succeeded", "saved", "failed", "unknown")
-FINAL_STATUSES = frozenset({"saved", "failed"})
-#: Jobs a new identical request may resume instead of paying again.
-RESUMABLE_STATUSES = ("pending", "submitted", "running", "succeeded", "unknown")
-#: Jobs that were (or may have been) paid for but whose files are not saved yet.
-UNFINISHED_STATUSES = ("submitted", "running", "succeeded", "unknown")
-
-# Result fields that carry the audio itself; the journal keeps a note, never the data.
-_INLINE_KEYS = frozenset({"audiobase64data", "audiodatauri", "base64data", "datauri"})
-_MAX_TEXT_FIELD = 4096
-
-
-# --------------------------------------------------------------------------- migrations
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
-migration = MIGRATIONS.append
-
-
-@migration
-def m001_jobs(db: sqlite3.Connection) -> None:
-    """The original ``jobs`` table and its digest index."""
-    db.execute(
-        """
-        CREATE TABLE IF NOT EXISTS jobs (
-            task_uuid      TEXT PRIMARY KEY,
-            request_digest TEXT NOT NULL,
-            backend        TEXT NOT NULL,
-            endpoint       TEXT NOT NULL,
-            request_json   TEXT NOT NULL,
-            status         TEXT NOT NULL,
-            number_results INTEGER NOT NULL DEFAULT 1,
-            results_json   TEXT NOT NULL DEFAULT '[]',
-            files_json     TEXT NOT NULL DEFAULT '[]',
-            cost           REAL,
-            error          TEXT,
-            created_at     TEXT NOT NULL,
-            updated_at     TEXT NOT NULL,
-            attempts       INTEGER NOT NULL DEFAULT 0,
-            host_pid       INTEGER
-        )
-        """
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_request_digest ON jobs (request_digest)")
-
-
-@migration
-def m002_updated_at_index(db: sqlite3.Connection) -> None:
-    """Index for listing the most recently touched jobs."""
-    db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_updated_at ON jobs (updated_at)")
-
-
-@migration
-def m003_leases(db: sqlite3.Connection) -> None:
-    """Lease columns, so two processes never resume the same job at once."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-    if "lease_owner" not in columns:
-        db.execute("ALTER TABLE jobs ADD COLUMN lease_owner TEXT")
-    if "lease_until" not in columns:
-        db.execute("ALTER TABLE jobs ADD COLUMN lease_until REAL")
-
-
-def _applied(db: sqlite3.Connection) -> set[str]:
-    exists = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-    ).fetchone()
-    if not exists:
-        return set()
-    return {row[0] for row in db.execute("SELECT name FROM _migrations")}
-
-
-def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply, in order and in one transaction, every migration not yet recorded in ``db``.
-
-    Safe to call from several processes at once: the write lock is taken before the applied
-    names are read again. ``db`` must be in autocommit mode (``isolation_level=None``).
-
-    :returns: the names of the migrations applied by this call (empty if the file was current).
-    """
-    names = [fn.__name__ for fn in MIGRATIONS]
-    if set(names) <= _applied(db):  # fast path: no write lock for an up-to-date file
-        return []
-    done: list[str] = []
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-        )
-        applied = _applied(db)
-        for fn in MIGRATIONS:
-            if fn.__name__ not in applied:
-                fn(db)
-                db.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                    (fn.__name__, _now()),
-                )
-                done.append(fn.__name__)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    if done:
-        log.debug("journal migrations applied: %s", ", ".join(done))
-    return done
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 def default_journal_path() -> Path:
@@ -182,171 +84,6 @@ def default_journal_path() -> Path:
 def default_owner() -> str:
     """A lease owner naming this host, process and thread: ``host:pid:thread``."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def request_digest(request: dict[str, Any]) -> str:
-    """The sha256 (hex) of ``request`` as canonical JSON (sorted keys), ``taskUUID`` left out.
-
-    Two requests that differ only in ``taskUUID`` or in key order have the same digest, so a
-    repeated request can find the unsaved job it duplicates.
-    """
-    body = {key: value for key, value in request.items() if key != "taskUUID"}
-    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _dump(value: Any) -> str:
-    return redact(_canonical(value))
-
-
-def _load(text: str | None, default: Any) -> Any:
-    if not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
-
-
-def _clean_endpoint(endpoint: str) -> str:
-    """The base URL without user info, query or fragment, redacted."""
-    try:
-        parts = urlsplit(endpoint)
-    except ValueError:
-        return redact(endpoint)
-    if not parts.scheme or not parts.netloc:
-        return redact(endpoint)
-    host = parts.hostname or ""
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
-
-
-def _looks_inline(value: str) -> bool:
-    return value.startswith("data:") or len(value) > _MAX_TEXT_FIELD
-
-
-def _clean_result(value: Any) -> Any:
-    """A result item without inline audio: such fields become ``"inline": true``."""
-    if isinstance(value, list):
-        return [_clean_result(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    out: dict[str, Any] = {}
-    inline = False
-    for key, item in value.items():
-        if isinstance(item, str) and (key.lower() in _INLINE_KEYS or _looks_inline(item)):
-            inline = inline or bool(item)
-            continue
-        out[key] = _clean_result(item)
-    if inline:
-        out["inline"] = True
-    return out
-
-
-def _merge_results(old: list[Any], new: list[Any]) -> list[Any]:
-    """``old`` plus ``new``: items with the same ``audioUUID`` are merged (non-null fields of
-    the newer item win); items without one are added unless an identical item is present."""
-    merged = [dict(item) if isinstance(item, dict) else item for item in old]
-    index = {
-        item.get("audioUUID"): i
-        for i, item in enumerate(merged)
-        if isinstance(item, dict) and item.get("audioUUID")
-    }
-    seen = {_canonical(item) for item in merged}
-    for item in new:
-        uuid = item.get("audioUUID") if isinstance(item, dict) else None
-        if uuid and uuid in index:
-            target = merged[index[uuid]]
-            target.update({k: v for k, v in item.items() if v is not None})
-        elif _canonical(item) not in seen:
-            if uuid:
-                index[uuid] = len(merged)
-            merged.append(item)
-            seen.add(_canonical(item))
-    return merged
-
-
-def _sum_costs(results: list[Any]) -> float | None:
-    costs = [item.get("cost") for item in results if isinstance(item, dict)]
-    known = [float(c) for c in costs if isinstance(c, (int, float)) and not isinstance(c, bool)]
-    return sum(known) if known else None
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """One row of the journal, decoded: ``request`` is a dict, ``results`` and ``files`` lists.
-
-    ``cost`` is the job's total in the backend's currency (``None`` while unknown);
-    ``attempts`` counts the times the job was marked ``submitted`` (first send and resumes);
-    ``host_pid`` is the process that last changed the status; ``lease_until`` is a Unix time.
-    """
-
-    task_uuid: str
-    request_digest: str
-    backend: str
-    endpoint: str
-    request: dict[str, Any]
-    status: str
-    number_results: int
-    results: list[dict[str, Any]] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    cost: float | None = None
-    error: str | None = None
-    created_at: str = ""
-    updated_at: str = ""
-    attempts: int = 0
-    host_pid: int | None = None
-    lease_owner: str | None = None
-    lease_until: float | None = None
-
-    @property
-    def final(self) -> bool:
-        """True once the job is ``saved`` or ``failed``."""
-        return self.status in FINAL_STATUSES
-
-    @property
-    def resumable(self) -> bool:
-        """True while a run may still collect the job's results."""
-        return self.status in RESUMABLE_STATUSES
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy of the record (for CLI output)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def _from_row(cls, row: sqlite3.Row) -> JobRecord:
-        keys = row.keys()
-        return cls(
-            task_uuid=row["task_uuid"],
-            request_digest=row["request_digest"],
-            backend=row["backend"],
-            endpoint=row["endpoint"],
-            request=_load(row["request_json"], {}),
-            status=row["status"],
-            number_results=int(row["number_results"] or 1),
-            results=_load(row["results_json"], []),
-            files=_load(row["files_json"], []),
-            cost=row["cost"],
-            error=row["error"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            attempts=int(row["attempts"] or 0),
-            host_pid=row["host_pid"],
-            lease_owner=row["lease_owner"] if "lease_owner" in keys else None,
-            lease_until=row["lease_until"] if "lease_until" in keys else None,
-        )
 
 
 # --------------------------------------------------------------------------- journal
@@ -363,18 +100,14 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_journal_path()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._pid = os.getpid()
-        self._closed = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise JournalError(f"journal folder {self.path.parent}: {exc}") from exc
+        self._db = Connections(self.path)
         try:
-            with self._errors():
-                migrate(self._conn())
+            with self._db.errors():
+                migrate(self._db.get())
         except BaseException:
             self.close()
             raise
@@ -390,88 +123,16 @@ class Journal:
 
     def close(self) -> None:
         """Close every connection this journal opened (in any thread)."""
-        with self._lock:
-            connections, self._connections = self._connections, []
-            self._closed = True
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.Error:  # pragma: no cover - closing must not fail the caller
-                pass
-        self._local = threading.local()
-
-    # -- connections -------------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            deadline = time.monotonic() + BUSY_TIMEOUT_S
-            while True:  # switching a new file to WAL needs a moment of exclusive access
-                try:
-                    conn.execute("PRAGMA journal_mode = WAL")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.01)
-            conn.execute("PRAGMA synchronous = FULL")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        self._db.close()
 
     def _conn(self) -> sqlite3.Connection:
-        if os.getpid() != self._pid:  # forked: never reuse the parent's connections
-            with self._lock:
-                self._pid = os.getpid()
-                self._connections = []
-            self._local = threading.local()
-        if self._closed:
-            raise JournalError(f"journal {self.path} is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise JournalError(f"journal {self.path}: {redact(exc)}") from exc
-
-    @contextmanager
-    def _write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
-        """A write transaction that holds the lock from its first read (no upgrade races).
-
-        ``durable`` commits with ``synchronous=FULL`` (the WAL is fsynced at commit), for the
-        rows that must survive a power cut: the job recorded before it is sent, and the mark
-        that it was sent. Other updates use ``NORMAL``, which WAL keeps safe against a crashed
-        or killed process (a power cut may roll back the newest of them, and a resume redoes
-        that work by ``taskUUID``).
-        """
-        with self._errors():
-            conn = self._conn()
-            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        """This thread's connection (for tests and maintenance)."""
+        return self._db.get()
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[JobRecord]:
-        with self._errors():
-            rows = self._conn().execute(sql, tuple(params)).fetchall()
-        return [JobRecord._from_row(row) for row in rows]
+        with self._db.errors():
+            rows = self._db.get().execute(sql, tuple(params)).fetchall()
+        return [JobRecord.from_row(row) for row in rows]
 
     @staticmethod
     def _row(db: sqlite3.Connection, task_uuid: str) -> sqlite3.Row | None:
@@ -496,6 +157,7 @@ class Journal:
         backend: str,
         endpoint: str,
         digest: str | None = None,
+        number_results: int | None = None,
     ) -> JobRecord:
         """Record a job as ``pending``; call it before the request is sent.
 
@@ -506,18 +168,21 @@ class Journal:
         :param backend: the backend's name (``"runware"``, ``"minimax"``, ``"sandbox"``).
         :param endpoint: the base URL; user info, query and fragment are dropped.
         :param digest: the request digest; default :func:`request_digest` of ``request``.
+        :param number_results: the results the task asks for (the pipeline passes the spec's
+            value); default: the request's ``numberResults``, else one.
         :returns: the stored record.
         :raises JournalError: the ``task_uuid`` is stored with a different digest.
         """
         if not isinstance(task_uuid, str) or not task_uuid or redact(task_uuid) != task_uuid:
             raise JournalError(f"task_uuid: must be a non-empty id (got {redact(task_uuid)!r})")
         digest = digest or request_digest(request)
-        try:
-            number_results = int(request.get("numberResults", 1))
-        except (TypeError, ValueError):
-            number_results = 1
-        now = _now()
-        with self._write(durable=True) as db:
+        if number_results is None:  # the journal sits below the spec: no defaults known here
+            try:
+                number_results = int(request["numberResults"])
+            except (KeyError, TypeError, ValueError):
+                number_results = 1
+        now = now_iso()
+        with self._db.write(durable=True) as db:
             row = self._row(db, task_uuid)
             if row is None:
                 db.execute(
@@ -529,8 +194,8 @@ class Journal:
                         task_uuid,
                         redact(digest),
                         redact(backend),
-                        _clean_endpoint(endpoint),
-                        _dump(request),
+                        clean_endpoint(endpoint),
+                        dump_json(request),
                         number_results,
                         now,
                         now,
@@ -542,7 +207,7 @@ class Journal:
                 raise JournalError(
                     f"task_uuid {task_uuid!r}: already recorded for a different request"
                 )
-        return JobRecord._from_row(row)
+        return JobRecord.from_row(row)
 
     def mark(self, task_uuid: str, status: str, *, error: str | None = None) -> None:
         """Set a job's status (and error message).
@@ -555,7 +220,7 @@ class Journal:
         """
         if status not in STATUSES:
             raise JournalError(f"status: must be one of {', '.join(STATUSES)} (got {status!r})")
-        with self._write(durable=status == "submitted") as db:
+        with self._db.write(durable=status == "submitted") as db:
             row = self._require(db, task_uuid)
             current = row["status"]
             if current == "saved" and status != "saved":
@@ -577,7 +242,7 @@ class Journal:
                     message,
                     1 if status == "submitted" else 0,
                     os.getpid(),
-                    _now(),
+                    now_iso(),
                     task_uuid,
                 ),
             )
@@ -593,40 +258,42 @@ class Journal:
         :param cost: the job's total cost when the backend reports one; otherwise the total is
             the sum of the items' ``cost``, never lowered below a total stored before.
         """
-        items = [_clean_result(item) for item in results]
-        with self._write() as db:
+        items = [clean_result(item) for item in results]
+        with self._db.write() as db:
             row = self._require(db, task_uuid)
-            merged = _merge_results(_load(row["results_json"], []), items)
+            merged = merge_results(load_json(row["results_json"], []), items)
             if cost is not None:
                 total: float | None = float(cost)
             else:
-                summed = _sum_costs(merged)
+                summed = sum_costs(merged)
                 previous = row["cost"]
                 total = previous if summed is None else max(summed, previous or 0.0)
             db.execute(
                 "UPDATE jobs SET results_json = ?, cost = ?, updated_at = ? WHERE task_uuid = ?",
-                (_dump(merged), total, _now(), task_uuid),
+                (dump_json(merged), total, now_iso(), task_uuid),
             )
 
     def add_files(self, task_uuid: str, files: list[str]) -> None:
         """Add the paths of files written for a job (duplicates ignored, order kept)."""
-        with self._write() as db:
+        with self._db.write() as db:
             row = self._require(db, task_uuid)
-            stored: list[str] = _load(row["files_json"], [])
+            stored: list[str] = load_json(row["files_json"], [])
             for path in files:
                 text = redact(os.fspath(path))
                 if text not in stored:
                     stored.append(text)
             db.execute(
                 "UPDATE jobs SET files_json = ?, updated_at = ? WHERE task_uuid = ?",
-                (_dump(stored), _now(), task_uuid),
+                (dump_json(stored), now_iso(), task_uuid),
             )
 
     def claim(self, task_uuid: str, owner: str, ttl_s: float) -> bool:
         """Take (or renew) the lease on a job for ``ttl_s`` seconds, atomically.
 
         Succeeds when the job has no live lease or ``owner`` already holds it, so two
-        processes never resume the same job at once. See :func:`default_owner`.
+        processes never resume the same job at once. This is the primitive for an atomic
+        claim-then-submit: take the lease, submit or resume, renew it while waiting, then
+        :meth:`release` it. No job runner calls it yet. See :func:`default_owner`.
 
         :returns: True if ``owner`` now holds the lease; False if another owner does or the
             job is not in the journal.
@@ -637,7 +304,7 @@ class Journal:
             raise JournalError(f"ttl_s: must be > 0 (got {ttl_s!r})")
         owner = redact(owner)
         now = time.time()
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 """UPDATE jobs SET lease_owner = ?, lease_until = ?
                    WHERE task_uuid = ? AND (lease_owner IS NULL OR lease_until IS NULL
@@ -648,7 +315,7 @@ class Journal:
 
     def release(self, task_uuid: str, owner: str) -> bool:
         """Give up ``owner``'s lease on a job; returns False if ``owner`` did not hold it."""
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 """UPDATE jobs SET lease_owner = NULL, lease_until = NULL
                    WHERE task_uuid = ? AND lease_owner = ?""",

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..audio.formats import extension, mime_type
 from ..constants import MINIMAX_API_KEY_ENV, MINIMAX_API_URL_ENV
 from ..errors import (
     APIError,
@@ -46,6 +47,9 @@ from ..errors import (
     TaskFailedError,
 )
 from ..hooks.specs import hookimpl
+from ..spec.lyrics import cover_lyrics
+from ..spec.model import MINIMAX_MUSIC_COVER
+from ..spec.predicates import is_url
 
 if TYPE_CHECKING:
     from ..hooks.types import JobContext
@@ -60,11 +64,10 @@ SANDBOX_NOTICE = (
     "No MINIMAX_API_KEY set: running against the local MiniMax SANDBOX (synthetic audio, no "
     "cost). Set MINIMAX_API_KEY to use MiniMax's API."
 )
-_NATIVE = {"MP3": "mp3", "WAV": "wav"}
-_MIME = {"MP3": "audio/mpeg", "WAV": "audio/wav", "FLAC": "audio/flac", "OGG": "audio/ogg"}
+_NATIVE = ("MP3", "WAV")  # formats MiniMax returns itself; others are converted locally
 _RATES = (16000, 24000, 32000, 44100)
 _BITRATES_KBPS = (32, 64, 128, 256)
-_MAX_SEED = 1_000_000
+_MAX_SEED = int(MINIMAX_MUSIC_COVER.field("seed").maximum or 0)
 
 
 class MiniMaxBackend:
@@ -137,7 +140,7 @@ class MiniMaxBackend:
     # ------------------------------------------------------------------ step 2
 
     def _audio_setting(self, request: dict[str, Any], fmt: str) -> dict[str, Any]:
-        setting: dict[str, Any] = {"format": _NATIVE.get(fmt, "wav")}
+        setting: dict[str, Any] = {"format": extension(fmt if fmt in _NATIVE else "WAV")}
         given = request.get("audioSettings") or {}
         if fmt != "MP3" or not given:
             return setting
@@ -163,7 +166,7 @@ class MiniMaxBackend:
     def _source(self, audio: str) -> tuple[dict[str, str], CoverHandle | None]:
         from .handle import feature_id_from_input
 
-        if audio.startswith(("http://", "https://")):
+        if is_url(audio):
             return {"audio_url": audio}, None
         fid = feature_id_from_input(audio)
         return {"cover_feature_id": fid}, self._handles.get(fid)
@@ -180,14 +183,12 @@ class MiniMaxBackend:
         from ..results import ProgressEvent, TaskResult
 
         task_uuid = str(request.get("taskUUID") or uuid.uuid4())
-        fmt = str(request.get("outputFormat", "MP3")).upper()
-        output_type = str(request.get("outputType", "URL"))
-        total = int(request.get("numberResults", 1))
+        fmt = str(MINIMAX_MUSIC_COVER.value(request, "outputFormat")).upper()
+        output_type = str(MINIMAX_MUSIC_COVER.value(request, "outputType"))
+        total = int(MINIMAX_MUSIC_COVER.value(request, "numberResults"))
         setting = self._audio_setting(request, fmt)  # refuses before anything is sent
         source, handle = self._source(str((request.get("inputs") or {}).get("audio", "")))
-        lyrics = (request.get("settings") or {}).get("lyrics")
-        if not lyrics and handle is not None and 10 <= len(handle.formatted_lyrics) <= 1000:
-            lyrics = handle.formatted_lyrics
+        lyrics = cover_lyrics(request, handle)  # the user's, else what step 1 heard
         base_seed = request.get("seed")
         if base_seed is None:
             base_seed = random.randint(0, _MAX_SEED - total)  # noqa: S311 - not a secret
@@ -243,7 +244,7 @@ class MiniMaxBackend:
             data = payload if fmt in _NATIVE else _convert(payload, fmt, settings)
             b64 = base64.b64encode(data).decode("ascii")
             if output_type == "dataURI":
-                data_uri, b64 = f"data:{_MIME[fmt]};base64,{b64}", None
+                data_uri, b64 = f"data:{mime_type(fmt)};base64,{b64}", None
         raw = {"taskType": "audioInference", "taskUUID": task_uuid, "seed": seed,
                "resultIndex": index, "extra_info": extra, "sandbox": self.sandbox,
                "backend": self.name}

@@ -9,8 +9,8 @@ Two calls, both ``POST`` with ``Authorization: Bearer <key>`` and a JSON body:
   is retried only when the server certainly did not run it (rate limits, connection refused);
   any other failure after sending raises :class:`~.errors.OutcomeUnknownError`.
 
-Errors come as HTTP 200 with a non-zero ``base_resp.status_code``; :func:`error_from_base_resp`
-maps them onto :mod:`.errors`. Environment: ``MINIMAX_API_KEY`` (when no ``api_key`` is given),
+Errors come as HTTP 200 with a non-zero ``base_resp.status_code``; :mod:`.errors` maps them
+onto the exception tree. Environment: ``MINIMAX_API_KEY`` (when no ``api_key`` is given),
 ``MINIMAX_API_URL`` (default ``https://api.minimax.io``).
 """
 
@@ -38,10 +38,7 @@ from ..constants import (
 from ..errors import (
     APIConnectionError,
     APIError,
-    APIStatusError,
     APITimeoutError,
-    AuthenticationError,
-    InsufficientCreditsError,
     InvalidParameterError,
     MissingAPIKeyError,
     OutcomeUnknownError,
@@ -52,6 +49,8 @@ from ..errors import (
 from ..redaction import install_log_redaction, redact, register_secret
 from ..transport.retry import RetryPolicy
 from ..transport.session import SessionClient, failed_before_sending
+from ..transport.timeouts import Timeout, TimeoutLike
+from .errors import MESSAGE_LIMIT, error_from_base_resp, http_error
 from .handle import CoverHandle
 
 __all__ = ["MiniMaxClient", "error_from_base_resp", "resolve_minimax_key"]
@@ -61,14 +60,6 @@ log = logging.getLogger("minimax_cover.minimax")
 PREPROCESS_PATH = "/v1/music_cover_preprocess"
 GENERATION_PATH = "/v1/music_generation"
 
-_AUTH_CODES = frozenset({1004, 2049})
-_CREDIT_CODES = frozenset({1008, 2056})
-_RATE_CODES = frozenset({1002, 1039, 2045})
-_SERVER_CODES = frozenset({1000, 1001, 1024, 1033})
-_POLICY_CODES = frozenset({1026, 1027})
-_MESSAGE_LIMIT = 200
-Timeout = tuple[float, float]
-
 
 def resolve_minimax_key(explicit: str | None = None) -> str | None:
     """The MiniMax key: ``explicit``, else ``MINIMAX_API_KEY``; registered as a secret."""
@@ -77,60 +68,21 @@ def resolve_minimax_key(explicit: str | None = None) -> str | None:
     return key
 
 
-def error_from_base_resp(code: int, message: str, *, operation: str) -> APIError:
-    """The exception for a non-zero ``base_resp.status_code`` of MiniMax.
-
-    :param code: ``base_resp.status_code``.
-    :param message: ``base_resp.status_msg`` (truncated and redacted here).
-    :param operation: ``"preprocess"`` or ``"generation"``, named in the message.
-    """
-    msg = redact(message)[:_MESSAGE_LIMIT]
-    head = f"MiniMax {operation} failed with code {code}: {msg}"
-    if code in _AUTH_CODES:
-        return AuthenticationError(f"{head}; check {MINIMAX_API_KEY_ENV}", status_code=code,
-                                   code=str(code))
-    if code in _CREDIT_CODES:
-        return InsufficientCreditsError(
-            f"{head}; add balance or wait for the next Token Plan window (nothing was run)",
-            status_code=code, code=str(code))
-    if code in _RATE_CODES:
-        return RateLimitError(head, status_code=code, code=str(code))
-    if code in _SERVER_CODES:
-        return ServerError(head, status_code=code, code=str(code))
-    if code in _POLICY_CODES:
-        return InvalidParameterError(f"{head} (content policy; change the input)",
-                                     status_code=code, code="contentPolicyViolation")
-    if code == 2013:
-        return InvalidParameterError(head, status_code=code, code=str(code))
-    return APIStatusError(head, status_code=code, code=str(code))
-
-
-def _http_error(status: int, operation: str) -> APIError:
-    head = f"MiniMax {operation}: HTTP {status}"
-    if status in (401, 403):
-        return AuthenticationError(f"{head}; check {MINIMAX_API_KEY_ENV}", status_code=status)
-    if status == 402:
-        return InsufficientCreditsError(head, status_code=status)
-    if status == 429:
-        return RateLimitError(head, status_code=status)
-    if status >= 500 or status == 408:
-        return ServerError(head, status_code=status)
-    return InvalidParameterError(head, status_code=status)
-
-
 class MiniMaxClient(SessionClient):
     """MiniMax's music-cover endpoints over one ``requests.Session``.
 
     :param api_key: the key; default ``MINIMAX_API_KEY``.
     :param base_url: default ``MINIMAX_API_URL``, then ``https://api.minimax.io``.
     :param model: ``music-cover`` (default) or ``music-cover-free``.
-    :param preprocess_timeout: ``(connect_s, read_s)`` of a preprocess call.
-    :param generation_timeout: ``(connect_s, read_s)`` of a generation (it runs minutes).
+    :param preprocess_timeout: a :class:`~..transport.timeouts.Timeout`, ``(connect_s, read_s)``
+        or one number, for a preprocess call.
+    :param generation_timeout: the same for a generation (it runs minutes).
     :param max_retries: retry budget (ignored with ``retry_policy``).
     :param retry_policy: backoff policy shared with the Runware client.
     :param http_client: a caller-built session (the caller closes it).
     :param sleep: the sleep function (inject a fake one in tests).
     :raises MissingAPIKeyError: no key was given or found.
+    :raises ValueError: a timeout that is not a positive number of seconds.
     """
 
     def __init__(
@@ -139,8 +91,8 @@ class MiniMaxClient(SessionClient):
         api_key: str | None = None,
         base_url: str | None = None,
         model: str = MINIMAX_COVER_MODEL,
-        preprocess_timeout: Timeout = MINIMAX_PREPROCESS_TIMEOUT_S,
-        generation_timeout: Timeout = MINIMAX_GENERATION_TIMEOUT_S,
+        preprocess_timeout: TimeoutLike = MINIMAX_PREPROCESS_TIMEOUT_S,
+        generation_timeout: TimeoutLike = MINIMAX_GENERATION_TIMEOUT_S,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         http_client: requests.Session | None = None,
@@ -154,8 +106,8 @@ class MiniMaxClient(SessionClient):
         url = (base_url or os.environ.get(MINIMAX_API_URL_ENV) or MINIMAX_API_URL).strip()
         self.base_url = url.rstrip("/")
         self.model = model
-        self.preprocess_timeout = preprocess_timeout
-        self.generation_timeout = generation_timeout
+        self.preprocess_timeout = Timeout.of(preprocess_timeout)
+        self.generation_timeout = Timeout.of(generation_timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self._sleep = sleep or time.sleep
         self._init_session(http_client)
@@ -163,7 +115,6 @@ class MiniMaxClient(SessionClient):
 
     def __repr__(self) -> str:
         return f"MiniMaxClient(base_url={self.base_url!r}, model={self.model!r})"
-
 
     # ------------------------------------------------------------------ transport
 
@@ -180,7 +131,7 @@ class MiniMaxClient(SessionClient):
             try:
                 log.debug("POST %s (attempt %d)", path, attempt + 1)
                 resp = self._session.post(self.base_url + path, data=data, headers=headers,
-                                         timeout=timeout)
+                                          timeout=timeout.as_requests())
             except requests.exceptions.RequestException as exc:
                 before = failed_before_sending(exc)
                 kind = APITimeoutError if isinstance(exc, requests.exceptions.Timeout) \
@@ -217,7 +168,7 @@ class MiniMaxClient(SessionClient):
         if resp.headers.get("X-Sandbox"):
             self.sandbox = True
         if resp.status_code != 200:
-            error = _http_error(resp.status_code, operation)
+            error = http_error(resp.status_code, operation)
             if isinstance(error, RateLimitError):
                 return error, True
             if isinstance(error, ServerError):
@@ -227,7 +178,7 @@ class MiniMaxClient(SessionClient):
             doc = resp.json()
         except ValueError:
             error = ResponseFormatError(f"MiniMax {operation}: answer is not JSON",
-                                        body=redact(resp.text[:_MESSAGE_LIMIT]))
+                                        body=redact(resp.text[:MESSAGE_LIMIT]))
             return (error, True) if idempotent else (self._unknown(operation, error), False)
         if not isinstance(doc, dict):
             return ResponseFormatError(f"MiniMax {operation}: answer is not a JSON object"), False

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from .faults import GET_KINDS, POST_KINDS, PRE_KINDS, Fault
-from .wire import STATUS_CODES, error_object
+from .errors import STATUS_CODES, error_object
+from .faults import GET_KINDS, POST_KINDS, PRE_KINDS, Fault, FaultPlan
+from .records import Recorder
+from .settings import Endpoint, Settings
+from .state import Store
+from .tasks import TaskProcessor
+from .workers import Workers
 
-if TYPE_CHECKING:
-    from .server import Sandbox
-
-__all__ = ["MAX_BODY_BYTES", "SandboxHandler"]
-
-log = logging.getLogger("minimax_cover.sandbox")
+__all__ = ["MAX_BODY_BYTES", "HandlerContext", "SandboxHandler"]
 
 #: Largest accepted ``POST /v1`` body: a 50 MB upload as base64 plus room for JSON.
 MAX_BODY_BYTES = 72 * 1024 * 1024
@@ -29,16 +29,31 @@ _MALFORMED_BODY = b'{"data": [{"taskType": "audioInference", "taskUUID": '  # cu
 _NOT_PARSED = object()
 
 
+@dataclass(frozen=True)
+class HandlerContext:
+    """What the routes work with; the server that creates the handlers holds it as
+    ``context``."""
+
+    settings: Settings
+    endpoint: Endpoint
+    plan: FaultPlan
+    store: Store
+    processor: TaskProcessor
+    recorder: Recorder
+    workers: Workers
+
+
 class SandboxHandler(BaseHTTPRequestHandler):
-    """One HTTP request to a :class:`~.server.Sandbox` (``self.server.sandbox``)."""
+    """One HTTP request to a sandbox (its parts in ``self.server.context``)."""
 
     server_version = "minimax-cover-sandbox/0.1"
     sys_version = ""
     timeout = 10.0  # seconds a client may take to send its request
 
     @property
-    def sandbox(self) -> Sandbox:
-        return self.server.sandbox  # type: ignore[attr-defined, no-any-return]
+    def context(self) -> HandlerContext:
+        """The sandbox parts this request works with."""
+        return self.server.context  # type: ignore[attr-defined, no-any-return]
 
     # --------------------------------------------------------------- plumbing
     def version_string(self) -> str:
@@ -80,7 +95,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         """Record the request once, before the client can see the outcome."""
         if not self._recorded:
             self._recorded = True
-            self.sandbox._record_request(entry)
+            self.context.recorder.request(entry)
 
     def _send(self, entry: dict[str, Any], status: int, body: bytes,
               content_type: str = "application/json",
@@ -155,7 +170,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 and body[0].get("taskType") == "authentication"):
             keys.append(body[0].get("apiKey"))
             body = body[1:]
-        expected = self.sandbox.api_key.encode("utf-8")
+        expected = self.context.settings.api_key.encode("utf-8")
         if not keys:
             message = ("missing API key: send 'Authorization: Bearer <key>' or a first "
                        '{"taskType": "authentication", "apiKey": ...} element')
@@ -170,7 +185,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return _NOT_PARSED
 
     def _post(self, entry: dict[str, Any]) -> None:
-        sb = self.sandbox
+        ctx = self.context
         if entry["path"] != "/v1":
             self._send_error(entry, 404, "notFound",
                              f"no endpoint POST {entry['path']}; the API is POST /v1")
@@ -208,9 +223,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                                       if isinstance(t.get("taskType"), str)})
         entry["task_uuids"] = [t["taskUUID"] for t in tasks if isinstance(t.get("taskUUID"), str)]
 
-        pre = sb._plan.take(PRE_KINDS, entry["task_types"])
+        pre = ctx.plan.take(PRE_KINDS, entry["task_types"])
         entry["faults"] = [f.kind for f in pre]
-        if sb._pause(sum(f.delay_s for f in pre if f.kind == "latency")):
+        if ctx.workers.pause(sum(f.delay_s for f in pre if f.kind == "latency")):
             self._send_error(entry, 503, "serviceUnavailable", "the sandbox is stopping")
             return
         terminal = next((f for f in pre if f.kind != "latency"), None)
@@ -218,14 +233,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._apply_pre_fault(entry, terminal, tasks)
             return
 
-        batch = sb._processor.process(body)
-        post = sb._plan.take(POST_KINDS, entry["task_types"])
+        batch = ctx.processor.process(body)
+        post = ctx.plan.take(POST_KINDS, entry["task_types"])
         entry["faults"] += [f.kind for f in post]
         if any(f.kind == "drop_after" for f in post):
             self._drop(entry)
             return
         status, envelope = batch.finish()
-        sb._pause(sum(f.delay_s for f in post if f.kind == "stall"))
+        ctx.workers.pause(sum(f.delay_s for f in post if f.kind == "stall"))
         self._send_json(entry, status, envelope)
 
     def _apply_pre_fault(self, entry: dict[str, Any], fault: Fault,
@@ -259,11 +274,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._end(entry)
 
     def _get(self, entry: dict[str, Any]) -> None:
-        sb = self.sandbox
+        ctx = self.context
         kind, _, name = entry["path"].strip("/").partition("/")
         if entry["path"] in ("/", ""):
             self._send_json(entry, 200, {
-                "sandbox": True, "endpoint": sb.url,
+                "sandbox": True, "endpoint": ctx.endpoint.url,
                 "message": "local Runware-compatible test server; outputs are synthetic "
                            "transformations, NOT MiniMax Music Cover"})
         elif entry["path"] == "/v1":
@@ -271,7 +286,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         elif kind == "results" and name:
             self._get_result(entry, name)
         elif kind == "media" and name:
-            media = sb._store.media(name)
+            media = ctx.store.media(name)
             if media is None:
                 self._send_error(entry, 404, "mediaNotFound", f"no media {name[:40]!r}")
             else:
@@ -280,11 +295,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._send_error(entry, 404, "notFound", f"no such path {entry['path'][:80]!r}")
 
     def _get_result(self, entry: dict[str, Any], name: str) -> None:
-        sb = self.sandbox
+        ctx = self.context
         audio_uuid, _, ext = name.rpartition(".")
-        faults = sb._plan.take(GET_KINDS, None)
+        faults = ctx.plan.take(GET_KINDS, None)
         entry["faults"] = [f.kind for f in faults]
-        result, expired = sb._store.result(audio_uuid)
+        result, expired = ctx.store.result(audio_uuid)
         if result is not None and result.ext != ext:
             result = None
         if result is None or any(f.kind == "expire_url" for f in faults):

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from ..errors import AudioError, short_repr
+from .errors import SandboxTaskError, error_object
 from .outbound import OutboundError, fetch_bytes, is_loopback_url, safe_url
-from .wire import SandboxTaskError, error_object
-
-if TYPE_CHECKING:
-    from .server import Sandbox
+from .settings import Endpoint
+from .state import Store
 
 __all__ = ["MAX_MEDIA_BYTES", "MediaSource", "content_type", "decode_data_uri"]
 
@@ -49,18 +48,22 @@ def decode_data_uri(value: str, parameter: str, task_type: str, task_uuid: Any) 
 def content_type(data: bytes) -> str:
     """The MIME type of an audio file, sniffed from its first bytes."""
     from ..audio import sniff_format
-    from .synth import MIME_TYPES
+    from ..audio.formats import FORMATS
 
-    fmt = sniff_format(data[:4096])
-    return MIME_TYPES.get(fmt or "", "audio/mp4" if fmt == "M4A" else "application/octet-stream")
+    known = FORMATS.get(sniff_format(data[:4096]) or "")
+    return known.mime if known else "application/octet-stream"
 
 
 class MediaSource:
-    """Resolves media references for one :class:`~.server.Sandbox`."""
+    """Resolves media references for one sandbox.
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sb = sandbox
-        self.store = sandbox._store
+    :param store: the sandbox's uploads and result files.
+    :param endpoint: where the sandbox listens (its own URLs are read from ``store``).
+    """
+
+    def __init__(self, store: Store, endpoint: Endpoint) -> None:
+        self.store = store
+        self.endpoint = endpoint
 
     def fetch(self, ref: str, parameter: str, task_type: str, task_uuid: Any) -> bytes:
         """The bytes behind a mediaUUID (or result audioUUID), a data URI or a loopback URL."""
@@ -74,7 +77,7 @@ class MediaSource:
                     f"cannot download {safe_url(ref)}: the sandbox fetches no outside URLs; "
                     "upload the audio with mediaStorage or use a URL this sandbox serves",
                     task_type, task_uuid)
-            if parts.port == self.sb.port:
+            if parts.port == self.endpoint.port:
                 return self._own_file(parts.path, parameter, task_type, task_uuid)
             try:
                 return fetch_bytes(ref, max_bytes=MAX_MEDIA_BYTES)

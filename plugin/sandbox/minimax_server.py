@@ -248,6 +248,7 @@ class MiniMaxSandbox:
 
     def _generate(self, body: dict[str, Any]) -> dict[str, Any]:
         from ..audio import encode_audio, resample_linear, to_channels
+        from ..audio.formats import format_for_suffix
         from .synth import transform
 
         if body.get("model") not in _MODELS:
@@ -297,9 +298,9 @@ class MiniMaxSandbox:
                  "music_channel": channels, "bitrate": bitrate, "music_size": len(data)}
         if output_format == "url":
             name = f"{uuid.uuid4().hex}.{fmt}"
+            known = format_for_suffix(fmt)  # mp3, wav (pcm has no file type)
             with self._lock:
-                self.files[name] = (data, {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(
-                    fmt, "application/octet-stream"))
+                self.files[name] = (data, known.mime if known else "application/octet-stream")
             audio = f"{self.url}/files/{name}"
         else:
             audio = data.hex()

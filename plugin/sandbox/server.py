@@ -15,14 +15,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 
 from .faults import Fault, FaultPlan
-from .handler import SandboxHandler
+from .handler import HandlerContext, SandboxHandler
+from .media import MediaSource
+from .records import Recorder
+from .runner import TaskRunner
+from .settings import COST_PER_RESULT_USD, Endpoint, ErrorShape, Settings
 from .state import Store
 from .tasks import TaskProcessor
+from .workers import Workers
 
-__all__ = ["BANNER", "Sandbox"]
+__all__ = ["BANNER", "ErrorShape", "Sandbox"]
 
 log = logging.getLogger("minimax_cover.sandbox")
 
@@ -30,7 +35,6 @@ BANNER = (
     "SANDBOX: local Runware-compatible test server at {url} — outputs are synthetic "
     "transformations, NOT MiniMax Music Cover"
 )
-ErrorShape = Literal["nested", "flat", "errors"]
 _STOP_JOIN_S = 1.0
 
 
@@ -40,23 +44,23 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 64
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox, family: int) -> None:
+    def __init__(self, address: tuple[str, int], context: HandlerContext, family: int) -> None:
         self.address_family = family
-        self.sandbox = sandbox
+        self.context = context  # read by SandboxHandler
         super().__init__(address, SandboxHandler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """One thread per request, tracked by the sandbox from the moment it exists."""
         thread = threading.Thread(target=self._serve_one, args=(request, client_address),
                                   name="sandbox-request", daemon=True)
-        self.sandbox._track_request_thread(thread, True)
+        self.context.workers.track_request(thread, True)
         thread.start()
 
     def _serve_one(self, request: Any, client_address: Any) -> None:
         try:
             self.process_request_thread(request, client_address)
         finally:
-            self.sandbox._track_request_thread(threading.current_thread(), False)
+            self.context.workers.track_request(threading.current_thread(), False)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A request that broke mid-way (client gone, bad socket): log it, print nothing."""
@@ -67,6 +71,22 @@ class _Server(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+
+class _Setting:
+    """A :class:`Sandbox` attribute kept in its shared :class:`~.settings.Settings`, so a
+    change (``sandbox.api_key = ...``) reaches every part at once."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Sandbox | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(obj.settings, self.name)
+
+    def __set__(self, obj: Sandbox, value: Any) -> None:
+        setattr(obj.settings, self.name, value)
 
 
 def _check_loopback(host: str) -> None:
@@ -95,8 +115,8 @@ class Sandbox:
     :param latency_s: processing time per generation (``sync`` results finish together,
         ``async`` ones one after another).
     :param faults: faults to inject (see :class:`~.faults.Fault`); more with :meth:`inject`.
-    :param cost_per_result: the ``cost`` reported per generation with ``includeCost`` (USD, a
-        sandbox figure).
+    :param cost_per_result: the ``cost`` reported per generation with ``includeCost`` (USD;
+        default: the model's list price from the spec, nothing is charged).
     :param default_ttl_s: lifetime of result URLs when the request has no ``ttl``.
     :param log: log one line per request (method, path, task types, status) at INFO.
     :param clock: the clock result lifetimes are measured with (tests pass a fake one).
@@ -116,7 +136,7 @@ class Sandbox:
         port: int = 0,
         latency_s: float = 0.0,
         faults: Iterable[Fault] | None = None,
-        cost_per_result: float = 0.0375,
+        cost_per_result: float = COST_PER_RESULT_USD,
         default_ttl_s: int = 3600,
         log: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -130,34 +150,50 @@ class Sandbox:
             raise ValueError(f"latency_s: must be >= 0 (got {latency_s!r})")
         if error_shape not in ("nested", "flat", "errors"):
             raise ValueError(f"error_shape: must be nested, flat or errors (got {error_shape!r})")
-        self.api_key = api_key
-        self.host = host
+        self.settings = Settings(
+            api_key=api_key, latency_s=float(latency_s), cost_per_result=float(cost_per_result),
+            default_ttl_s=int(default_ttl_s), log=log, error_shape=error_shape,
+            enforce_reference_limits=enforce_reference_limits)
         self._requested_port = int(port)
-        self.latency_s = float(latency_s)
-        self.cost_per_result = float(cost_per_result)
-        self.default_ttl_s = int(default_ttl_s)
-        self.log = log
-        self.error_shape: ErrorShape = error_shape
-        self.enforce_reference_limits = enforce_reference_limits
-        #: Every request seen: ``{"method", "path", "task_types", "task_uuids", "status",
-        #: "faults"}`` (``status`` is ``None`` for a dropped connection). Never holds the key.
-        self.requests_log: list[dict[str, Any]] = []
-        #: Every webhook POST attempt (or refusal): ``{"url", "status", "bytes", "attempt",
-        #: "refused", "error", "taskUUID", "audioUUID", "resultIndex", ...}``.
-        self.webhook_deliveries: list[dict[str, Any]] = []
-        #: Every ``uploadEndpoint`` PUT attempt (or refusal), same fields as webhooks.
-        self.upload_puts: list[dict[str, Any]] = []
+        self._endpoint = Endpoint(host)
+        self._recorder = Recorder(self.settings)
+        self._workers = Workers()
         self._plan = FaultPlan(faults or ())
         self._store = Store(clock)
-        self._processor = TaskProcessor(self)
-        self._stopping = threading.Event()
-        self._records_lock = threading.Lock()
-        self._threads_lock = threading.Lock()
-        self._workers: set[threading.Thread] = set()
-        self._request_threads: set[threading.Thread] = set()
+        runner = TaskRunner(self._store, self._workers, self._recorder, self.settings,
+                            self._endpoint)
+        processor = TaskProcessor(
+            store=self._store, plan=self._plan, settings=self.settings, endpoint=self._endpoint,
+            runner=runner, media=MediaSource(self._store, self._endpoint),
+            stopping=self._workers.stopping)
+        self._context = HandlerContext(
+            settings=self.settings, endpoint=self._endpoint, plan=self._plan, store=self._store,
+            processor=processor, recorder=self._recorder, workers=self._workers)
+        #: Every request seen: ``{"method", "path", "task_types", "task_uuids", "status",
+        #: "faults"}`` (``status`` is ``None`` for a dropped connection). Never holds the key.
+        self.requests_log: list[dict[str, Any]] = self._recorder.requests
+        #: Every webhook POST attempt (or refusal): ``{"url", "status", "bytes", "attempt",
+        #: "refused", "error", "taskUUID", "audioUUID", "resultIndex", ...}``.
+        self.webhook_deliveries: list[dict[str, Any]] = self._recorder.webhooks
+        #: Every ``uploadEndpoint`` PUT attempt (or refusal), same fields as webhooks.
+        self.upload_puts: list[dict[str, Any]] = self._recorder.uploads
         self._server: _Server | None = None
         self._serve_thread: threading.Thread | None = None
         self._stopped = False
+
+    # The settings every part reads; setting one here changes it for all of them.
+    api_key = _Setting()
+    latency_s = _Setting()
+    cost_per_result = _Setting()
+    default_ttl_s = _Setting()
+    log = _Setting()
+    error_shape = _Setting()
+    enforce_reference_limits = _Setting()
+
+    @property
+    def host(self) -> str:
+        """The loopback address listened on."""
+        return self._endpoint.host
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Sandbox:
@@ -167,7 +203,8 @@ class Sandbox:
         if self._server is not None:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        self._server = _Server((self.host, self._requested_port), self, family)
+        self._server = _Server((self.host, self._requested_port), self._context, family)
+        self._endpoint.bind(self._server.server_address[1])
         self._serve_thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.25},
             name=f"sandbox-http-{self.port}", daemon=True)
@@ -181,7 +218,7 @@ class Sandbox:
             self._stopped = True
             return
         self._stopped = True
-        self._stopping.set()
+        self._workers.stopping.set()
         closer = threading.Thread(target=self._server.shutdown, name="sandbox-shutdown")
         closer.start()
         self._wake_server()
@@ -189,13 +226,8 @@ class Sandbox:
         self._server.server_close()
         if self._serve_thread is not None:
             self._serve_thread.join(_STOP_JOIN_S)
-        deadline = time.monotonic() + _STOP_JOIN_S
-        with self._threads_lock:
-            threads = list(self._workers | self._request_threads)
-        for thread in threads:
-            if thread is not threading.current_thread():
-                thread.join(max(0.0, deadline - time.monotonic()))
-        if self.log:
+        self._workers.join(_STOP_JOIN_S)
+        if self.settings.log:
             log.info("sandbox at %s stopped", self.url)
 
     def __enter__(self) -> Sandbox:
@@ -212,20 +244,17 @@ class Sandbox:
     @property
     def port(self) -> int:
         """The port listened on (after :meth:`start`)."""
-        if self._server is None:
-            raise RuntimeError("the Sandbox is not started; call start() or use `with`")
-        return int(self._server.server_address[1])
+        return self._endpoint.port
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (result and media files are served below it)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return self._endpoint.base_url
 
     @property
     def url(self) -> str:
         """The REST endpoint clients POST to: ``http://127.0.0.1:PORT/v1``."""
-        return f"{self.base_url}/v1"
+        return self._endpoint.url
 
     # ------------------------------------------------------------------ test helpers
     def inject(self, *faults: Fault) -> None:
@@ -247,16 +276,7 @@ class Sandbox:
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until background work (generations, webhooks, uploads) is done; True if so."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._threads_lock:
-                busy = [t for t in self._workers if t.is_alive()]
-            if not busy:
-                return True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            busy[0].join(min(remaining, 0.1))
+        return self._workers.wait_idle(timeout)
 
     # ------------------------------------------------------------------ internals
     def _wake_server(self) -> None:
@@ -266,39 +286,3 @@ class Sandbox:
                 pass
         except OSError:
             pass  # the loop still notices within its poll interval
-
-    def _spawn(self, target: Callable[..., Any], *args: Any, name: str, **kwargs: Any) -> None:
-        def run() -> None:
-            try:
-                target(*args, **kwargs)
-            finally:
-                with self._threads_lock:
-                    self._workers.discard(thread)
-
-        thread = threading.Thread(target=run, name=name, daemon=True)
-        with self._threads_lock:
-            self._workers.add(thread)
-        thread.start()
-
-    def _track_request_thread(self, thread: threading.Thread, active: bool) -> None:
-        with self._threads_lock:
-            if active:
-                self._request_threads.add(thread)
-            else:
-                self._request_threads.discard(thread)
-
-    def _pause(self, seconds: float) -> bool:
-        """Sleep ``seconds`` unless the sandbox stops first; True when it is stopping."""
-        if seconds <= 0:
-            return self._stopping.is_set()
-        return self._stopping.wait(seconds)
-
-    def _record_request(self, entry: dict[str, Any]) -> None:
-        with self._records_lock:
-            self.requests_log.append(entry)
-        if self.log:
-            types = ",".join(entry["task_types"])
-            faults = f" faults={','.join(entry['faults'])}" if entry.get("faults") else ""
-            status = entry["status"] if entry["status"] is not None else "dropped"
-            log.info("sandbox: %s %s%s -> %s%s", entry["method"], entry["path"],
-                     f" [{types}]" if types else "", status, faults)

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..audio import MP3_SAMPLE_RATES, Audio, encode_audio, resample_linear, to_channels
+from ..audio.formats import FORMATS, SOUNDFILE_FORMATS, is_lossy
 
 __all__ = ["MIME_TYPES", "derive_seed", "render", "result_seeds", "transform"]
 
 #: Content type of each output format (also used for data URIs and uploadEndpoint PUTs).
-MIME_TYPES = {"MP3": "audio/mpeg", "WAV": "audio/wav", "FLAC": "audio/flac", "OGG": "audio/ogg"}
-_LOSSY = ("MP3", "OGG")
+MIME_TYPES = {name: FORMATS[name].mime for name in SOUNDFILE_FORMATS}
 _UINT32 = 1 << 32
 # Chord roots (scale degrees, semitones above the key) of a few common four-chord loops.
 _PROGRESSIONS = ((0, 7, 9, 5), (0, 5, 7, 5), (9, 5, 0, 7), (0, 9, 5, 7))
@@ -147,12 +147,12 @@ def render(
     """
     fmt = output_format.upper()
     out = transform(audio, prompt, seed)
-    settings = dict(audio_settings or {}) if fmt in _LOSSY else {}
+    settings = dict(audio_settings or {}) if is_lossy(fmt) else {}
     if settings.get("sampleRate"):
         out = resample_linear(out, int(settings["sampleRate"]))
     if fmt == "MP3" and out.sample_rate not in MP3_SAMPLE_RATES:
         out = resample_linear(out, _nearest_mp3_rate(out.sample_rate))
-    channels = int(settings.get("channels") or min(audio.channels, 2 if fmt in _LOSSY else 8))
+    channels = int(settings.get("channels") or min(audio.channels, 2 if is_lossy(fmt) else 8))
     if channels != out.channels:
         out = to_channels(out if out.channels == 1 else to_channels(out, 1), channels)
     options: dict[str, Any] = {}

@@ -9,21 +9,22 @@ are resolved by :mod:`.media`.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AudioError, short_repr
-from .faults import ACCEPT_KINDS
+from .errors import SandboxTaskError, error_object, violation_code
+from .faults import ACCEPT_KINDS, FaultPlan
 from .media import MediaSource, content_type
-from .runner import poll_item, run_task
-from .state import Generation, Media, Task
-from .wire import SandboxTaskError, error_object, violation_code
+from .runner import TaskRunner, poll_item
+from .settings import Endpoint, Settings
+from .state import Generation, Media, Store, Task
 
 if TYPE_CHECKING:
     from ..audio import Audio
-    from .server import Sandbox
 
 __all__ = ["Batch", "TaskProcessor"]
 
@@ -44,7 +45,7 @@ class Batch:
     """The answers of one request body's tasks; ``sync`` ones are completed by :meth:`finish`."""
 
     answers: list[_Answer]
-    sandbox: Sandbox
+    processor: TaskProcessor
 
     def finish(self) -> tuple[int, dict[str, Any]]:
         """Wait for the ``sync`` tasks, then return ``(http_status, envelope)``.
@@ -59,7 +60,7 @@ class Batch:
             data.extend(answer.data)
             errors.extend(answer.errors)
             if answer.sync_task is not None:
-                items, errs = self.sandbox._processor.sync_items(answer.sync_task)
+                items, errs = self.processor.sync_items(answer.sync_task)
                 data.extend(items)
                 errors.extend(errs)
         status = 400 if self.answers and all(a.rejected for a in self.answers) else 200
@@ -74,12 +75,26 @@ def _reject(obj: dict[str, Any]) -> _Answer:
 
 
 class TaskProcessor:
-    """Validates, accepts and runs the tasks of one :class:`~.server.Sandbox`."""
+    """Validates, accepts and runs the tasks of one sandbox.
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sb = sandbox
-        self.store = sandbox._store
-        self.media = MediaSource(sandbox)
+    :param store: accepted tasks and uploaded media.
+    :param plan: the faults; ``task_error`` ones are taken when a task is accepted.
+    :param settings: ``latency_s`` and ``enforce_reference_limits``.
+    :param endpoint: the base URL of uploaded media.
+    :param runner: runs accepted ``audioInference`` tasks in the background.
+    :param media: resolves ``inputs.audio`` and ``mediaStorage`` ``media`` values.
+    :param stopping: set when the sandbox stops (a ``sync`` answer stops waiting).
+    """
+
+    def __init__(self, *, store: Store, plan: FaultPlan, settings: Settings, endpoint: Endpoint,
+                 runner: TaskRunner, media: MediaSource, stopping: threading.Event) -> None:
+        self.store = store
+        self.plan = plan
+        self.settings = settings
+        self.endpoint = endpoint
+        self.runner = runner
+        self.media = media
+        self.stopping = stopping
 
     # ------------------------------------------------------------------ dispatch
     def process(self, tasks: list[Any]) -> Batch:
@@ -116,7 +131,7 @@ class TaskProcessor:
                         parameter="taskType", task_uuid=task.get("taskUUID")))
             except SandboxTaskError as exc:
                 answers.append(_Answer(errors=[exc.obj], rejected=exc.rejected))
-        return Batch(answers, self.sb)
+        return Batch(answers, self)
 
     # ------------------------------------------------------------------ audioInference
     def _audio_inference(self, task: dict[str, Any]) -> _Answer:
@@ -150,7 +165,7 @@ class TaskProcessor:
         from .synth import result_seeds
 
         seeds = result_seeds(request.get("seed"), task_uuid, count)
-        latency = self.sb.latency_s
+        latency = self.settings.latency_s
         start = time.monotonic()
         is_async = request["deliveryMethod"] == "async"
         generations = [
@@ -163,12 +178,11 @@ class TaskProcessor:
         if not self.store.add_task(record):  # lost a race with the same taskUUID
             return _reject(self._duplicate(task_uuid, tt))
         failures: dict[int, str] = {}
-        for fault in self.sb._plan.take(ACCEPT_KINDS, {tt}):
+        for fault in self.plan.take(ACCEPT_KINDS, {tt}):
             code = fault.code or "processingFailed"
             indexes = range(count) if fault.result_index is None else [fault.result_index]
             failures.update((i, code) for i in indexes if i < count)
-        self.sb._spawn(run_task, self.sb, record, audio, failures,
-                       name=f"sandbox-task-{task_uuid[:8]}")
+        self.runner.start(record, audio, failures)
         if is_async:
             return _Answer(data=[{"taskType": tt, "taskUUID": task_uuid, "status": "processing",
                                   "sandbox": True}])
@@ -186,7 +200,7 @@ class TaskProcessor:
 
         data = self.media.fetch(ref, "inputs.audio", "audioInference", task_uuid)
         try:
-            if self.sb.enforce_reference_limits:
+            if self.settings.enforce_reference_limits:
                 check_reference_limits(probe_audio(data))
             return read_audio(data)
         except AudioError as exc:
@@ -198,7 +212,7 @@ class TaskProcessor:
     def sync_items(self, task: Task) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Wait for a ``sync`` task, then its result items and the errors of failed ones."""
         while not task.done.wait(0.05):
-            if self.sb._stopping.is_set():
+            if self.stopping.is_set():
                 break
         items: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
@@ -232,7 +246,7 @@ class TaskProcessor:
             return _Answer(data=[dict(found.media_item or {})])
         answer = _Answer()
         for gen in found.generations:
-            item, err = poll_item(self.sb, found, gen)
+            item, err = poll_item(found, gen, self.settings.error_shape)
             if item is not None:
                 answer.data.append(item)
             if err is not None:
@@ -282,7 +296,7 @@ class TaskProcessor:
             self.store.put_media(media_uuid, Media(data, content_type(data)))
             item = {"taskType": tt, "taskUUID": task_uuid, "operation": "upload",
                     "mediaUUID": media_uuid,
-                    "mediaURL": f"{self.sb.base_url}/media/{media_uuid}", "sandbox": True}
+                    "mediaURL": f"{self.endpoint.base_url}/media/{media_uuid}", "sandbox": True}
         record = Task(task_uuid, tt, {"operation": operation}, media_item=item)
         record.done.set()
         if not self.store.add_task(record):

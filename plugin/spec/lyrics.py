@@ -4,16 +4,31 @@ The spec documents ``[Intro]``, ``[Verse]``, ``[Pre-Chorus]``, ``[Chorus]``, ``[
 ``[Outro]`` and ``[Inst]``, with numbered variants such as ``[Verse 2]``. MiniMax's own API knows
 more tags (``[Hook]``, ``[Solo]``...), so an unknown tag is a warning: it may still work.
 A tag-only skeleton (``[Intro]\\n[Inst]\\n[Outro]``) is valid for instrumental covers.
+
+:func:`cover_lyrics` is the two-step fallback: the lyrics a preprocess step heard are sent when
+the user wrote none (pipeline, node and MiniMax backend all use it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from .model import SECTION_TAGS
+from .model import MINIMAX_MUSIC_COVER, SECTION_TAGS, ModelSpec
 
-__all__ = ["LyricsReport", "Section", "lint_lyrics", "normalize_tag"]
+__all__ = [
+    "LyricsReport",
+    "Section",
+    "cover_lyrics",
+    "heard_lyrics",
+    "lint_lyrics",
+    "normalize_tag",
+    "with_cover_lyrics",
+]
+
+_LYRICS = "settings.lyrics"
 
 _TAG_LINE = re.compile(r"^\s*\[([^\[\]\n]{1,40})\]\s*$")
 _INLINE_TAG = re.compile(r"\[([^\[\]\n]{1,40})\]")
@@ -102,3 +117,39 @@ def lint_lyrics(text: str) -> LyricsReport:
     elif report.untagged_lines and not report.sections:
         report.warnings.append("no section tags; structured lyrics work best with [Verse]/[Chorus]")
     return report
+
+
+def heard_lyrics(handle: Any) -> str | None:
+    """The lyrics a two-step handle heard (``formatted_lyrics``, else ``lyrics``), or None."""
+    heard = getattr(handle, "formatted_lyrics", None) or getattr(handle, "lyrics", None)
+    return str(heard) if heard else None
+
+
+def cover_lyrics(request: Mapping[str, Any], handle: Any = None,
+                 spec: ModelSpec = MINIMAX_MUSIC_COVER) -> str | None:
+    """The lyrics a cover job sends: ``settings.lyrics`` when set, else what ``handle`` heard.
+
+    The two-step fallback, in one place: the lyrics step 1 heard are used only when the user
+    set none and they fit the field's length rule (else the model hears the song's own words).
+    """
+    given = (request.get("settings") or {}).get("lyrics")
+    if given:
+        return str(given)
+    heard = heard_lyrics(handle)
+    try:
+        f = spec.field(_LYRICS)
+    except KeyError:  # a model without lyrics
+        return None
+    if heard is None or not (f.min_length or 0) <= len(heard) <= (f.max_length or len(heard)):
+        return None
+    return heard
+
+
+def with_cover_lyrics(request: dict[str, Any], handle: Any,
+                      spec: ModelSpec = MINIMAX_MUSIC_COVER) -> dict[str, Any]:
+    """``request`` with ``settings.lyrics`` filled by :func:`cover_lyrics` (a copy if changed)."""
+    lyrics = cover_lyrics(request, handle, spec)
+    settings = request.get("settings") or {}
+    if lyrics is None or settings.get("lyrics") == lyrics or not isinstance(settings, dict):
+        return request
+    return {**request, "settings": {**settings, "lyrics": lyrics}}

@@ -17,12 +17,18 @@ it (https://runware.ai/docs/models/minimax-music-cover, read 2026-11-24):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..audio.formats import is_lossy
+from .predicates import HTTP_URL_PATTERN, UUID4_PATTERN
+
 __all__ = [
+    "HTTP_URL_PATTERN",
     "MINIMAX_MUSIC_COVER",
     "SECTION_TAGS",
+    "UUID4_PATTERN",
     "Field",
     "ModelSpec",
     "Placement",
@@ -121,6 +127,8 @@ class ModelSpec:
     cross_rules: tuple[CrossRule, ...] = ()
     result_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     slug: str = ""
+    #: What one generated result costs in USD (the provider's list price), if known.
+    price_per_result_usd: float | None = None
 
     def field(self, path: str) -> Field:
         """The field at ``path`` (``positivePrompt``, ``settings.lyrics``)."""
@@ -128,6 +136,33 @@ class ModelSpec:
             if f.path == path or f.name == path:
                 return f
         raise KeyError(path)
+
+    def default(self, path: str) -> Any:
+        """The value the API applies when ``path`` is absent: its constant or default, or None.
+
+        The one place defaults are read from; :func:`~.validation.validate_request` fills the
+        same values into a request.
+        """
+        f = self.field(path)
+        return f.const if f.const is not None else f.default
+
+    def value(self, request: Mapping[str, Any], path: str) -> Any:
+        """The value of ``path`` in ``request``, or :meth:`default` when it is absent."""
+        f = self.field(path)
+        node: Any = request if f.placement == "top" else request.get(f.placement)
+        if isinstance(node, Mapping) and node.get(f.name) is not None:
+            return node[f.name]
+        return self.default(path)
+
+    def estimated_cost_usd(self, request: Mapping[str, Any]) -> float | None:
+        """``price_per_result_usd`` times the request's ``numberResults`` (None: no price)."""
+        if self.price_per_result_usd is None:
+            return None
+        try:
+            count = int(self.value(request, "numberResults") or 1)
+        except KeyError:  # a model without numberResults makes one result
+            count = 1
+        return round(self.price_per_result_usd * count, 6)
 
     @property
     def user_fields(self) -> tuple[Field, ...]:
@@ -145,7 +180,9 @@ class ModelSpec:
         return out
 
 
-_LOSSY = ("MP3", "OGG")
+#: The values of ``outputFormat``; which of them are lossy comes from the audio format table.
+_OUTPUT_FORMATS = ("MP3", "WAV", "FLAC", "OGG")
+_LOSSLESS = tuple(name for name in _OUTPUT_FORMATS if not is_lossy(name))
 _MP3_RATE_BITRATES: tuple[tuple[tuple[int, ...], int, int], ...] = (
     ((8000, 11025, 12000), 8, 64),
     ((16000, 22050, 24000), 8, 160),
@@ -178,12 +215,6 @@ def _mp3_bitrate_rules() -> tuple[CrossRule, ...]:
 
 
 _API = "api"
-#: An http(s) URL: Runware POSTs webhooks and PUTs uploads over HTTP(S) only.
-HTTP_URL_PATTERN = "^https?://[^\\s/?#]+[^\\s]*$"
-#: A version-4 UUID (the spec requires "UUID v4" for taskUUID).
-UUID4_PATTERN = (
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
-)
 
 MINIMAX_MUSIC_COVER = ModelSpec(
     model_id="minimax:music@cover",
@@ -191,6 +222,7 @@ MINIMAX_MUSIC_COVER = ModelSpec(
     name="MiniMax Music Cover",
     provider="MiniMax",
     slug="minimax-music-cover",
+    price_per_result_usd=0.15,  # Runware's list price per generated cover (model page)
     description=(
         "MiniMax's song-to-song transformation model: keeps the original vocal melody while "
         "changing voice timbre, instrumentation, genre and arrangement through a text prompt "
@@ -223,7 +255,7 @@ MINIMAX_MUSIC_COVER = ModelSpec(
             "outputFormat", "top", "string",
             "Specifies the file format of the generated output. MP3: compressed audio, smaller "
             "file size. WAV: uncompressed, high-quality audio. FLAC: lossless compression.",
-            _API, default="MP3", enum=("MP3", "WAV", "FLAC", "OGG"),
+            _API, default="MP3", enum=_OUTPUT_FORMATS,
             enum_descriptions={
                 "MP3": "Compressed audio, smaller file size.",
                 "WAV": "Uncompressed, high-quality audio.",
@@ -328,9 +360,10 @@ MINIMAX_MUSIC_COVER = ModelSpec(
     ),
     cross_rules=(
         CrossRule(
-            when={"outputFormat": ("WAV", "FLAC")},
+            when={"outputFormat": _LOSSLESS},
             then={"not": {"required": ["audioSettings"]}},
-            message="audioSettings must not be provided with WAV or FLAC (lossy formats only)",
+            message=(f"audioSettings must not be provided with {' or '.join(_LOSSLESS)} "
+                     "(lossy formats only)"),
             path="audioSettings",
             extension=MODEL_PAGE,
         ),

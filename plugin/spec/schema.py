@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .model import HTTP_URL_PATTERN, MINIMAX_MUSIC_COVER, Field, ModelSpec
+from .model import MINIMAX_MUSIC_COVER, Field, ModelSpec
+from .predicates import HTTP_URL_PATTERN, UUID_PATTERN
 
 __all__ = [
     "DRAFT",
@@ -26,8 +27,6 @@ __all__ = [
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URI = "https://github.com/minimax-cover/minimax-cover/raw/main/schemas/"
-
-_UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 _PLACEMENT_DOCS = {
     "inputs": "Input resources for the task. These must be nested inside the inputs object.",
@@ -43,7 +42,7 @@ def _property(f: Field) -> dict[str, Any]:
     if f.format == "uuid-or-uri":
         prop["type"] = "string"
         prop["anyOf"] = [
-            {"format": "uuid", "pattern": _UUID_PATTERN, "description": "A media UUID."},
+            {"format": "uuid", "pattern": UUID_PATTERN, "description": "A media UUID."},
             {"format": "uri", "pattern": HTTP_URL_PATTERN, "description": "An http(s) URL."},
         ]
     else:

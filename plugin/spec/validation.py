@@ -12,18 +12,28 @@ import difflib
 import uuid
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from ..errors import SpecValidationError, Violation, short_repr
 from .lyrics import lint_lyrics
-from .model import HTTP_URL_PATTERN, MINIMAX_MUSIC_COVER, ModelSpec
+from .model import MINIMAX_MUSIC_COVER, ModelSpec
+from .predicates import HTTP_URL_PATTERN, is_absolute_uri, is_uuid
 from .schema import build_request_schema
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-__all__ = ["apply_defaults", "check_request", "lint_request", "validate_request"]
+__all__ = [
+    "PLACEHOLDER_AUDIO",
+    "apply_defaults",
+    "check_request",
+    "lint_request",
+    "validate_params",
+    "validate_request",
+]
+
+#: Stands in for ``inputs.audio`` while the rest of a request is validated before staging.
+PLACEHOLDER_AUDIO = "00000000-0000-4000-8000-000000000000"
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -35,30 +45,13 @@ _TYPE_NAMES = {
 }
 
 
-def _is_uri(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    parts = urlsplit(value)
-    return bool(parts.scheme and (parts.netloc or parts.scheme in ("data", "urn")))
-
-
-def _is_uuid(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36 and all(value[i] == "-" for i in (8, 13, 18, 23))
-
-
 @lru_cache(maxsize=8)
 def _validator(spec: ModelSpec) -> Draft202012Validator:
     from jsonschema import Draft202012Validator, FormatChecker
 
-    checker = FormatChecker(formats=())
-    checker.checks("uri")(_is_uri)
-    checker.checks("uuid")(_is_uuid)
+    checker = FormatChecker(formats=())  # a format applies to strings; the type rule does the rest
+    checker.checks("uri")(lambda v: not isinstance(v, str) or is_absolute_uri(v))
+    checker.checks("uuid")(lambda v: not isinstance(v, str) or is_uuid(v))
     return Draft202012Validator(build_request_schema(spec), format_checker=checker)
 
 
@@ -196,14 +189,34 @@ def validate_request(
     return normalized
 
 
+def validate_params(
+    request: Any, spec: ModelSpec = MINIMAX_MUSIC_COVER
+) -> dict[str, Any]:
+    """:func:`validate_request` before the song is staged: every parameter but ``inputs.audio``.
+
+    An absent ``inputs.audio`` is filled with :data:`PLACEHOLDER_AUDIO`, so the rest of the
+    request is checked before anything is uploaded or paid for. The pipeline and the node
+    both validate this way.
+
+    :returns: the normalized request (``inputs.audio`` is the placeholder when it was absent).
+    :raises SpecValidationError: listing every problem at once.
+    """
+    if isinstance(request, dict):
+        inputs = request.get("inputs", {})
+        if isinstance(inputs, dict) and "audio" not in inputs:
+            request = {**request, "inputs": {**inputs, "audio": PLACEHOLDER_AUDIO}}
+    return validate_request(request, spec)
+
+
 def lint_request(request: dict[str, Any], spec: ModelSpec = MINIMAX_MUSIC_COVER) -> list[str]:
     """Warnings for a valid request: things the API accepts but that are probably mistakes."""
     warnings: list[str] = []
     lyrics = (request.get("settings") or {}).get("lyrics")
     if isinstance(lyrics, str):
         warnings.extend(f"settings.lyrics: {w}" for w in lint_lyrics(lyrics).warnings)
-    if "ttl" in request and request.get("outputType", "URL") != "URL":
-        warnings.append(
-            f"ttl: only applies when outputType is URL (outputType is {request['outputType']!r})"
-        )
+    if "ttl" in request and any(f.path == "outputType" for f in spec.fields):
+        output_type = spec.value(request, "outputType")
+        if output_type != "URL":
+            warnings.append(
+                f"ttl: only applies when outputType is URL (outputType is {output_type!r})")
     return warnings

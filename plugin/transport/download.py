@@ -15,7 +15,7 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import requests
 
@@ -28,6 +28,7 @@ from ..constants import (
 from ..errors import DownloadError, NotFoundError
 from ..redaction import redact
 from ..results import GenerationResult
+from .timeouts import Timeout, TimeoutLike
 
 __all__ = ["decode_inline", "fetch_result"]
 
@@ -81,13 +82,13 @@ def decode_inline(result: GenerationResult, *, max_bytes: int = MAX_DOWNLOAD_BYT
 
 
 def _stream(result: GenerationResult, out: IO[bytes], session: requests.Session,
-            max_bytes: int, timeout: Any) -> None:
+            max_bytes: int, timeout: Timeout) -> None:
     """Stream ``result.url`` into ``out``, enforcing the size cap and Content-Length."""
     assert result.url is not None
     url = result.url
     shown = redact(url.split("?", 1)[0])
     try:
-        resp = session.get(url, stream=True, timeout=timeout, auth=_strip_auth,
+        resp = session.get(url, stream=True, timeout=timeout.as_requests(), auth=_strip_auth,
                            headers={"Authorization": None})
     except requests.exceptions.RequestException as exc:
         raise _TransientDownloadError(
@@ -149,7 +150,7 @@ def fetch_result(
     expected_format: str,
     session: requests.Session,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
-    timeout: Any = DEFAULT_TIMEOUT_S,
+    timeout: TimeoutLike = DEFAULT_TIMEOUT_S,
     retries: int = DOWNLOAD_RETRIES,
 ) -> Path:
     """Write one generation's audio to ``dest`` and return ``dest``.
@@ -160,12 +161,14 @@ def fetch_result(
         ``OGG``); the content must sniff as that format.
     :param session: the client's session (see ``RunwareClient.download_session``).
     :param max_bytes: size cap for a download or inline payload.
-    :param timeout: ``(connect_s, read_s)`` for the GET (read applies per chunk).
+    :param timeout: a :class:`~.timeouts.Timeout`, ``(connect_s, read_s)`` or one number, for
+        the GET (read applies per chunk).
     :param retries: further attempts after a dropped or truncated transfer or a 5xx.
     :raises NotFoundError: the URL answered 404/410 (expired).
     :raises DownloadError: too large, truncated, broken, or not the expected format.
     """
     dest = Path(dest)
+    timeouts = Timeout.of(timeout)
     dest.parent.mkdir(parents=True, exist_ok=True)
     attempt = 0
     while True:
@@ -173,7 +176,7 @@ def fetch_result(
         try:
             with open(tmp, "xb") as out:
                 if result.url:
-                    _stream(result, out, session, max_bytes, timeout)
+                    _stream(result, out, session, max_bytes, timeouts)
                 else:
                     out.write(decode_inline(result, max_bytes=max_bytes))
             with open(tmp, "rb") as fh:

@@ -1,12 +1,18 @@
 """Fixtures for the node tests: short test audio and torch-free stand-ins for ComfyUI modules.
 
 No ComfyUI stub package is published, so :func:`comfy_stubs` builds the few modules the pack
-touches (``comfy.utils``, ``comfy.model_management``, ``server``) with ComfyUI's signatures,
-recording what the pack sends.
+touches (``comfy.utils``, ``comfy.model_management``, ``server``, ``folder_paths``) with
+ComfyUI's signatures, recording what the pack sends; ``doubles/comfy_api`` stands in for the V3
+API (:func:`comfy_api`). Every file a node writes lands in the test's ``tmp_path``: the
+autouse :func:`_node_folders` sets the run's output and temp folders, and the ``folder_paths``
+double points ComfyUI's input/output/temp folders there too.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+import re
 import sys
 import types
 from dataclasses import dataclass, field
@@ -15,6 +21,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+#: Folder holding the ``comfy_api`` test double (put it on ``sys.path``/``PYTHONPATH``).
+DOUBLES = Path(__file__).resolve().parent / "doubles"
 
 
 def tone(seconds: float = 7.0, rate: int = 8000, channels: int = 1) -> Any:
@@ -59,6 +68,85 @@ def _fresh_node_exports() -> Any:
     nodes._reset_exports()
 
 
+@pytest.fixture(autouse=True)
+def _node_folders(tmp_path: Path) -> Any:
+    """Outside ComfyUI, nodes save to ``tmp_path/output`` and write temp files (previews,
+    downloaded takes) to ``tmp_path/temp``: nothing lands in the system temp folder or ./output."""
+    from minimax_cover.nodes.folders import use_dirs
+
+    with use_dirs(output_dir=tmp_path / "output", temp_dir=tmp_path / "temp"):
+        yield
+
+
+@pytest.fixture
+def comfy_api_path() -> Path:
+    """The folder to put on ``PYTHONPATH`` so ``comfy_api.latest`` imports the test double."""
+    return DOUBLES
+
+
+@pytest.fixture
+def comfy_api(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``comfy_api.latest`` (the test double) importable in this process, removed afterwards."""
+    monkeypatch.syspath_prepend(str(DOUBLES))
+    try:
+        yield importlib.import_module("comfy_api.latest")
+    finally:
+        for name in [m for m in sys.modules if m == "comfy_api" or m.startswith("comfy_api.")]:
+            del sys.modules[name]
+
+
+@dataclass
+class ComfyFolders:
+    """ComfyUI's input, output and temp folders as the ``folder_paths`` double reports them."""
+
+    input: Path
+    output: Path
+    temp: Path
+
+
+def _folder_paths_module(folders: ComfyFolders) -> types.ModuleType:
+    """A ``folder_paths`` double with ComfyUI's function names and signatures."""
+    fp = types.ModuleType("folder_paths")
+
+    def get_annotated_filepath(name: str, default_dir: str | None = None) -> str:
+        base = {"[output]": folders.output, "[temp]": folders.temp}
+        for tag, folder in base.items():
+            if name.endswith(f" {tag}"):
+                return os.path.join(folder, name[: -len(tag) - 1])
+        return os.path.join(default_dir or folders.input, name.removesuffix(" [input]"))
+
+    def get_save_image_path(filename_prefix: str, output_dir: str, image_width: int = 0,
+                            image_height: int = 0) -> tuple[str, str, int, str, str]:
+        subfolder, filename = os.path.split(os.path.normpath(filename_prefix))
+        full = os.path.join(output_dir, subfolder)
+        if os.path.commonpath((os.path.abspath(output_dir), os.path.abspath(full))) != \
+                os.path.abspath(output_dir):
+            raise Exception("Saving image outside the output folder is not allowed.")
+        pattern = re.compile(rf"^{re.escape(filename)}_(\d+)_")
+        found = [int(m.group(1)) for f in (os.listdir(full) if os.path.isdir(full) else [])
+                 if (m := pattern.match(f))]
+        os.makedirs(full, exist_ok=True)
+        return full, filename, max(found, default=0) + 1, subfolder, filename_prefix
+
+    fp.get_input_directory = lambda: str(folders.input)  # type: ignore[attr-defined]
+    fp.get_output_directory = lambda: str(folders.output)  # type: ignore[attr-defined]
+    fp.get_temp_directory = lambda: str(folders.temp)  # type: ignore[attr-defined]
+    fp.get_annotated_filepath = get_annotated_filepath  # type: ignore[attr-defined]
+    fp.get_save_image_path = get_save_image_path  # type: ignore[attr-defined]
+    return fp
+
+
+@pytest.fixture
+def comfy_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ComfyFolders:
+    """Install a ``folder_paths`` double whose folders live under ``tmp_path/comfyui``."""
+    root = tmp_path / "comfyui"
+    folders = ComfyFolders(root / "input", root / "output", root / "temp")
+    for folder in (folders.input, folders.output, folders.temp):
+        folder.mkdir(parents=True)
+    monkeypatch.setitem(sys.modules, "folder_paths", _folder_paths_module(folders))
+    return folders
+
+
 @dataclass
 class ComfyStubs:
     """What the stubs recorded, and the switch that simulates the Cancel button."""
@@ -67,6 +155,7 @@ class ComfyStubs:
     bars: list[Any] = field(default_factory=list)
     interrupted: bool = False
     module_mm: Any = None
+    folders: ComfyFolders | None = None
 
     @property
     def InterruptProcessingException(self) -> type[Exception]:  # noqa: N802
@@ -74,9 +163,10 @@ class ComfyStubs:
 
 
 @pytest.fixture
-def comfy_stubs(monkeypatch: pytest.MonkeyPatch) -> ComfyStubs:
-    """Install fake ``comfy.utils``, ``comfy.model_management`` and ``server`` modules."""
-    rec = ComfyStubs()
+def comfy_stubs(monkeypatch: pytest.MonkeyPatch, comfy_folders: ComfyFolders) -> ComfyStubs:
+    """Install fake ``comfy.utils``, ``comfy.model_management``, ``server`` and (through
+    :func:`comfy_folders`) ``folder_paths`` modules, as inside a running ComfyUI."""
+    rec = ComfyStubs(folders=comfy_folders)
 
     class InterruptProcessingException(Exception):
         pass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-import types
+import contextvars
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from minimax_cover.nodes.audio_nodes import (
     MiniMaxCoverSaveAudio,
     use_dirs,
 )
+from minimax_cover.nodes.folders import default_temp_dir, output_directory, temp_directory
 from minimax_cover.plugin.audio import read_audio
 
 
@@ -45,10 +46,24 @@ def test_save_refuses_escaping_prefix(comfy_audio: dict[str, Any], tmp_path: Pat
         MiniMaxCoverSaveAudio().save(comfy_audio, "../evil", "WAV")
 
 
-def test_preview_goes_to_temp(comfy_audio: dict[str, Any]) -> None:
+def test_preview_goes_to_temp(comfy_audio: dict[str, Any], tmp_path: Path) -> None:
     out = MiniMaxCoverPreviewAudio().preview(comfy_audio)
     item = out["ui"]["audio"][0]
     assert item["type"] == "temp" and "_temp_" in item["filename"] and out["result"] == ()
+    assert (tmp_path / "temp" / item["filename"]).is_file()  # the run's temp folder
+
+
+def test_default_folders_outside_comfyui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "systemp"))
+    monkeypatch.chdir(tmp_path)
+    with use_dirs(temp_dir=tmp_path / "run"):
+        assert temp_directory() == tmp_path / "run"
+        with use_dirs(output_dir=tmp_path / "out"):  # None keeps the enclosing folder
+            assert (temp_directory(), output_directory()) == (tmp_path / "run", tmp_path / "out")
+    # a fresh context: no run folders set (as in a script), not even the autouse fixture's
+    defaults = contextvars.Context().run(lambda: (temp_directory(), output_directory()))
+    assert defaults == (default_temp_dir(), tmp_path / "output")
+    assert default_temp_dir() == tmp_path / "systemp" / "minimax_cover"
 
 
 def test_load_validate_and_is_changed(tone_wav: Path) -> None:
@@ -58,17 +73,14 @@ def test_load_validate_and_is_changed(tone_wav: Path) -> None:
     assert h == MiniMaxCoverLoadAudio.IS_CHANGED(audio=str(tone_wav)) and len(h) == 64
 
 
-def test_with_folder_paths(tone_wav: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_with_folder_paths(tone_wav: Path, comfy_folders: Any, comfy_audio: dict[str, Any]
                            ) -> None:
-    fp = types.ModuleType("folder_paths")
-    fp.get_input_directory = lambda: str(tone_wav.parent)  # type: ignore[attr-defined]
-    fp.get_output_directory = lambda: str(tmp_path / "output")  # type: ignore[attr-defined]
-    fp.get_temp_directory = lambda: str(tmp_path / "temp")  # type: ignore[attr-defined]
-    fp.get_annotated_filepath = (  # type: ignore[attr-defined]
-        lambda name: str(tone_wav.parent / name))
-    monkeypatch.setitem(sys.modules, "folder_paths", fp)
+    tone_wav.rename(comfy_folders.input / "tone.wav")
     combo, options = MiniMaxCoverLoadAudio.INPUT_TYPES()["required"]["audio"]
     assert combo == ["tone.wav"] and options["audio_upload"] is True
     (audio,) = MiniMaxCoverLoadAudio().load("tone.wav")
     out = MiniMaxCoverPreviewAudio().preview(audio)
-    assert (tmp_path / "temp" / out["ui"]["audio"][0]["filename"]).is_file()
+    assert (comfy_folders.temp / out["ui"]["audio"][0]["filename"]).is_file()
+    saved = MiniMaxCoverSaveAudio().save(comfy_audio, "covers/take", "WAV")["ui"]["audio"][0]
+    assert saved["subfolder"] == "covers" and saved["filename"] == "take_00001_.wav"
+    assert (comfy_folders.output / "covers" / saved["filename"]).is_file()

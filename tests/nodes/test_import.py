@@ -13,11 +13,13 @@ import textwrap
 from pathlib import Path
 
 
-def run(code: str, *, cwd: Path, extra_path: Path | None = None) -> dict:
+def run(code: str, *, cwd: Path, extra_path: Path | list[Path] | None = None) -> dict:
     env = dict(os.environ)
     env.pop("RUNWARE_API_KEY", None)
+    env["TMPDIR"] = str(cwd)  # the child's temp files stay in the test's tmp dir
     if extra_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(extra_path), env.get("PYTHONPATH", "")])
+        paths = extra_path if isinstance(extra_path, list) else [extra_path]
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, paths), env.get("PYTHONPATH", "")])
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -67,79 +69,34 @@ def test_loads_like_comfyui_load_custom_node(repo_root: Path, tmp_path: Path) ->
     assert not core & set(out["ids"])  # no collision with ComfyUI built-ins
 
 
-STUB = '''
-"""A minimal, torch-free stand-in for comfy_api.latest (io, ComfyExtension)."""
-import types
-
-
-class _Input:
-    def __init__(self, id, **kw):
-        self.id, self.kw = id, kw
-
-
-class _Output:
-    def __init__(self, **kw):
-        self.kw = kw
-
-
-def _type(name):
-    return type(name, (), {"Input": type("Input", (_Input,), {"kind": name}),
-                           "Output": type("Output", (_Output,), {"kind": name})})
-
-
-class Schema:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
-class NodeOutput:
-    def __init__(self, *args, ui=None):
-        self.args, self.ui = args, ui
-
-
-class ComfyNode:
-    hidden = None
-
-
-class ComfyExtension:
-    async def get_node_list(self):
-        raise NotImplementedError
-
-
-io = types.SimpleNamespace(
-    Schema=Schema, NodeOutput=NodeOutput, ComfyNode=ComfyNode,
-    Audio=_type("AUDIO"), String=_type("STRING"), Int=_type("INT"), Float=_type("FLOAT"),
-    Boolean=_type("BOOLEAN"), Combo=_type("COMBO"), Custom=_type,
-    Hidden=types.SimpleNamespace(unique_id="UNIQUE_ID"),
-    UploadType=types.SimpleNamespace(audio="audio"),
-)
-'''
-
-
-def test_v3_entrypoint_when_comfy_api_is_available(tmp_path: Path) -> None:
-    pkg = tmp_path / "stubs" / "comfy_api" / "latest"
-    pkg.mkdir(parents=True)
-    (tmp_path / "stubs" / "comfy_api" / "__init__.py").write_text("", encoding="utf-8")
-    (pkg / "__init__.py").write_text(STUB, encoding="utf-8")
+def test_v3_entrypoint_when_comfy_api_is_available(tmp_path: Path, comfy_api_path: Path) -> None:
     out = run("""
         import asyncio, json, sys
         import minimax_cover.nodes as nodes
         assert nodes.NODE_CLASS_MAPPINGS is None
         ext = asyncio.run(nodes.comfy_entrypoint())
         classes = asyncio.run(ext.get_node_list())
+        schemas = [c.GET_SCHEMA() for c in classes]  # finalize + validate, as at registration
         cover = next(c for c in classes if c.__name__ == "MiniMaxMusicCover")
-        schema = cover.define_schema()
+        schema = cover.GET_SCHEMA()
         seed = next(i for i in schema.inputs if i.id == "seed")
         fmt = next(i for i in schema.inputs if i.id == "outputFormat")
         verdict = cover.validate_inputs(positivePrompt="short", audio=None)
         print(json.dumps({
-            "n": len(classes), "node_id": schema.node_id, "category": schema.category,
-            "seed": seed.kw, "fmt": [fmt.kind, fmt.kw["options"]],
-            "outputs": [o.kind for o in schema.outputs], "verdict": verdict,
+            "n": len(classes), "ids": [s.node_id for s in schemas],
+            "api": [s.is_api_node for s in schemas], "node_id": schema.node_id,
+            "category": schema.category, "seed": seed.as_dict(),
+            "fmt": [fmt.get_io_type(), fmt.options],
+            "outputs": [o.io_type for o in schema.outputs],
+            "hidden": [h.value for h in schema.hidden], "verdict": verdict,
             "fp": cover.fingerprint_inputs(positivePrompt="a jazz cover", seed=1),
             "torch": "torch" in sys.modules}))
-    """, cwd=tmp_path, extra_path=tmp_path / "stubs")
-    assert out["n"] >= 4 and out["node_id"] == "MiniMaxMusicCover"
+    """, cwd=tmp_path, extra_path=comfy_api_path)
+    assert out["n"] >= 5 and out["node_id"] == "MiniMaxMusicCover"
+    assert {"MiniMaxMusicCover", "MiniMaxCoverPreprocess", "MiniMaxCoverLoadAudio"} <= set(
+        out["ids"])
+    assert not any(out["api"])  # Runware/MiniMax keys, not a Comfy.org account
+    assert out["hidden"] == ["UNIQUE_ID"] and out["torch"] is False
     assert out["category"] == "audio/MiniMax Cover"
     assert out["seed"]["control_after_generate"] is True and out["seed"]["max"] == 1_000_000
     assert out["fmt"] == ["COMBO", ["MP3", "WAV", "FLAC", "OGG"]]
@@ -147,13 +104,11 @@ def test_v3_entrypoint_when_comfy_api_is_available(tmp_path: Path) -> None:
     assert "positivePrompt" in out["verdict"] and len(out["fp"]) == 64
 
 
-def test_v3_file_lists_are_fresh_on_every_schema_request(tmp_path: Path) -> None:
+def test_v3_file_lists_are_fresh_on_every_schema_request(tmp_path: Path,
+                                                         comfy_api_path: Path) -> None:
     """ComfyUI asks define_schema again after an upload: a new input file must show up."""
     stubs = tmp_path / "stubs"
-    pkg = stubs / "comfy_api" / "latest"
-    pkg.mkdir(parents=True)
-    (stubs / "comfy_api" / "__init__.py").write_text("", encoding="utf-8")
-    (pkg / "__init__.py").write_text(STUB, encoding="utf-8")
+    stubs.mkdir()
     inputs = tmp_path / "input"
     inputs.mkdir()
     (stubs / "folder_paths.py").write_text(
@@ -169,10 +124,10 @@ def test_v3_file_lists_are_fresh_on_every_schema_request(tmp_path: Path) -> None
                     if c.__name__ == "MiniMaxCoverLoadAudio")
         def options():
             [audio] = [i for i in load.define_schema().inputs if i.id == "audio"]
-            return audio.kw.get("options")
+            return audio.options
         before = options()
         pathlib.Path({str(inputs / "added_later.mp3")!r}).write_bytes(b"ID3")
         print(json.dumps({{"before": before, "after": options()}}))
-    """, cwd=tmp_path, extra_path=stubs)
+    """, cwd=tmp_path, extra_path=[stubs, comfy_api_path])
     assert out["before"] == []
     assert out["after"] == ["added_later.mp3"]

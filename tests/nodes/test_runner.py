@@ -125,3 +125,23 @@ def test_cli_bad_workflow_exit_code(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text(json.dumps({"1": {"class_type": "Nope", "inputs": {}}}), encoding="utf-8")
     assert main(["run-workflow", str(path)]) == 2
     assert "unknown class_type 'Nope'" in capsys.readouterr().err
+
+
+def test_previews_go_to_the_runs_temp_dir(tone_wav: Path, tmp_path: Path) -> None:
+    wf = {"1": {"class_type": "MiniMaxCoverLoadAudio", "inputs": {"audio": str(tone_wav)}},
+          "2": {"class_type": "PreviewAudio", "inputs": {"audio": ["1", 0]}}}
+    result = run_workflow(wf, output_dir=tmp_path / "o", temp_dir=tmp_path / "t")
+    (item,) = result.ui["2"]["audio"]
+    assert item["type"] == "temp" and (tmp_path / "t" / item["filename"]).is_file()
+
+
+def test_cli_temp_dir_prints_real_paths(tone_wav: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    wf = {"1": {"class_type": "MiniMaxCoverLoadAudio", "inputs": {"audio": str(tone_wav)}},
+          "2": {"class_type": "MiniMaxCoverPreviewAudio", "inputs": {"audio": ["1", 0]}}}
+    path = tmp_path / "wf.json"
+    path.write_text(json.dumps(wf), encoding="utf-8")
+    assert main(["run-workflow", str(path), "--temp-dir", str(tmp_path / "t")]) == 0
+    line = capsys.readouterr().out.strip()
+    shown = Path(line.split(": ", 1)[1])
+    assert line.startswith("node 2: ") and shown.parent == tmp_path / "t" and shown.is_file()

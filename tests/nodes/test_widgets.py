@@ -52,13 +52,13 @@ def test_input_types_shape() -> None:
 
 def _non_default(w: W.Widget) -> object:
     if w.kind == "COMBO":
-        return [label for label in w.choices if label != w.options["default"]][-1]
+        return [label for label in w.choices if label != w.input.default][-1]
     if w.kind == "BOOLEAN":
-        return not w.options["default"]
+        return not w.input.default
     if w.kind == "INT":
-        return int(w.options.get("max", 0)) if w.name != "ttl" else 3600
+        return int(w.input.maximum or 0) if w.name != "ttl" else 3600
     if w.kind == "FLOAT":
-        return float(w.options.get("max", 1.0))
+        return float(w.input.maximum or 1.0)
     if w.name in ("webhookURL", "uploadEndpoint"):
         return "https://example.com/hook"
     return "a value that is long enough"
@@ -119,9 +119,7 @@ def test_new_field_adds_a_widget_without_node_changes() -> None:
 
 
 def test_widget_defaults_make_a_valid_request() -> None:
-    types = W.input_types(SPEC)
-    values = {name: opts.get("default") for section in types.values()
-              for name, (kind, opts) in section.items() if kind != "AUDIO"}
+    values = {i.name: i.default for i in W.input_defs(SPEC) if i.is_widget}
     values["positivePrompt"] = "a lo-fi jazz cover"
     request = W.widgets_to_request(SPEC, values)
     request["inputs"] = {"audio": "00000000-0000-4000-8000-000000000000"}

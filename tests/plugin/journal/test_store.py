@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minimax_cover.plugin.journal import store as journal_mod
 from minimax_cover.plugin.journal.store import (
     MIGRATIONS,
     JobRecord,
@@ -247,59 +245,6 @@ def test_processes_share_one_file(tmp_path: Path) -> None:
         assert shared is not None and len(shared.results) == procs_n * updates
         names = [r[0] for r in j._conn().execute("SELECT name FROM _migrations")]
     assert names == [fn.__name__ for fn in MIGRATIONS]
-
-
-def test_migrations_run_once(tmp_path: Path) -> None:
-    path = tmp_path / "m.sqlite3"
-    with Journal(path):
-        pass
-    conn = sqlite3.connect(path)
-    first = conn.execute("SELECT name, applied_at FROM _migrations ORDER BY name").fetchall()
-    conn.close()
-    assert [n for n, _ in first] == sorted(fn.__name__ for fn in MIGRATIONS)
-    with Journal(path) as j:
-        assert journal_mod.migrate(j._conn()) == []
-    conn = sqlite3.connect(path)
-    assert (
-        conn.execute("SELECT name, applied_at FROM _migrations ORDER BY name").fetchall() == first
-    )
-    conn.close()
-
-
-V1_SCHEMA = """
-CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT);
-INSERT INTO _migrations VALUES ('m001_jobs', '2026-01-01T00:00:00+00:00');
-CREATE TABLE jobs (
-    task_uuid TEXT PRIMARY KEY, request_digest TEXT NOT NULL, backend TEXT NOT NULL,
-    endpoint TEXT NOT NULL, request_json TEXT NOT NULL, status TEXT NOT NULL,
-    number_results INTEGER NOT NULL DEFAULT 1, results_json TEXT NOT NULL DEFAULT '[]',
-    files_json TEXT NOT NULL DEFAULT '[]', cost REAL, error TEXT, created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, host_pid INTEGER
-);
-CREATE INDEX idx_jobs_request_digest ON jobs (request_digest);
-INSERT INTO jobs (task_uuid, request_digest, backend, endpoint, request_json, status,
-    results_json, files_json, created_at, updated_at, attempts, host_pid)
-VALUES ('v1-task', 'abc', 'runware', 'https://api.runware.ai/v1', '{"taskUUID":"v1-task"}',
-    'unknown', '[{"audioUUID":"r1"}]', '[]', '2026-01-01T00:00:00+00:00',
-    '2026-01-01T00:00:00+00:00', 1, 42);
-"""
-
-
-def test_v1_file_upgrades_in_place(tmp_path: Path) -> None:
-    path = tmp_path / "v1.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.executescript(V1_SCHEMA)
-    conn.close()
-    with Journal(path) as j:
-        rec = j.get("v1-task")
-        assert rec is not None and rec.status == "unknown" and rec.results == [{"audioUUID": "r1"}]
-        assert rec.lease_owner is None
-        assert j.claim("v1-task", "me", 30)
-        assert [r.task_uuid for r in j.unfinished()] == ["v1-task"]
-        names = [r[0] for r in j._conn().execute("SELECT name FROM _migrations")]
-        indexes = {r[1] for r in j._conn().execute("PRAGMA index_list(jobs)")}
-    assert sorted(names) == sorted(fn.__name__ for fn in MIGRATIONS)
-    assert {"idx_jobs_request_digest", "idx_jobs_updated_at"} <= indexes
 
 
 def test_secret_never_reaches_the_file(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from minimax_cover.plugin.errors import (
     TaskFailedError,
 )
 from minimax_cover.plugin.minimax.backend import MiniMaxBackend
-from minimax_cover.plugin.minimax.client import MiniMaxClient, error_from_base_resp
+from minimax_cover.plugin.minimax.client import MiniMaxClient
+from minimax_cover.plugin.minimax.errors import error_from_base_resp
 from minimax_cover.plugin.sandbox.minimax_server import MiniMaxFault, MiniMaxSandbox
 from minimax_cover.plugin.transport.retry import RetryPolicy
 

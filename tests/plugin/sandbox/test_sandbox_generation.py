@@ -11,6 +11,7 @@ import requests
 from minimax_cover.plugin.audio import Audio, read_audio, sniff_format
 from minimax_cover.plugin.sandbox import Sandbox
 from minimax_cover.plugin.sandbox.synth import derive_seed, result_seeds, transform
+from minimax_cover.plugin.spec.model import MINIMAX_MUSIC_COVER
 from sandbox_support import KEY, PROMPT, TIMEOUT, cover_task, make_clip, post, upload
 
 MIME = {"MP3": "audio/mpeg", "WAV": "audio/wav", "FLAC": "audio/flac", "OGG": "audio/ogg"}
@@ -48,7 +49,7 @@ def test_sync_result_per_type_and_format(sandbox: Sandbox, media: str, clip: Aud
     assert item["taskType"] == "audioInference"
     assert item["taskUUID"] == task["taskUUID"]
     assert item["sandbox"] is True
-    assert item["cost"] == 0.0375
+    assert item["cost"] == MINIMAX_MUSIC_COVER.price_per_result_usd == 0.15  # the spec's price
     if output_type == "URL":
         assert item["audioURL"].endswith(f"/results/{item['audioUUID']}.{fmt.lower()}")
         assert requests.get(item["audioURL"], timeout=TIMEOUT).headers["Content-Type"] == MIME[fmt]

@@ -54,6 +54,19 @@ def test_fixed_port_and_no_restart() -> None:
     sb.stop()  # idempotent
 
 
+def test_settings_changed_on_the_sandbox_reach_every_part(sandbox: Sandbox,
+                                                         media: str) -> None:
+    """The parts share one Settings object: a change on the sandbox applies at once."""
+    sandbox.cost_per_result = 0.5
+    sandbox.error_shape = "flat"
+    r = post(sandbox, [cover_task(media, includeCost=True)])
+    assert r.status_code == 200 and r.json()["data"][0]["cost"] == 0.5
+    assert sandbox.settings.error_shape == "flat"
+    sandbox.api_key = "a-new-sandbox-key-456"
+    assert post(sandbox, [cover_task(media)]).status_code == 401
+    assert post(sandbox, [cover_task(media)], key="a-new-sandbox-key-456").status_code == 200
+
+
 def test_stop_is_quick_with_work_in_flight(clip_wav: bytes) -> None:
     before = set(threading.enumerate())
     sb = Sandbox(api_key=KEY, latency_s=30.0, log=False,

@@ -1,0 +1,176 @@
+"""Build audition pages from files or from a finished cover job.
+
+:func:`build_page` is the general form (``minimax-cover compare``); :func:`page_for_result`
+makes the page of ``minimax-cover cover --compare`` next to the saved takes; and
+:func:`write_index` links several pages (one per song of a batch).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import mimetypes
+import os
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from ..errors import AudioError
+from .page import PageInfo, Track, render_page
+from .pictures import PictureStyle, picture_png
+
+if TYPE_CHECKING:
+    from ..audio import Audio
+    from ..hooks.types import CoverResult
+
+__all__ = ["Clip", "build_page", "page_for_result", "page_path_for", "write_index"]
+
+_MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg",
+         ".oga": "audio/ogg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".webm": "audio/webm"}
+
+
+@dataclass
+class Clip:
+    """An audio file for the page, with what is known about it.
+
+    ``audio`` saves decoding the file again when the caller has it already.
+    """
+
+    path: Path
+    label: str | None = None
+    seed: int | None = None
+    cost: float | None = None
+    audio: Audio | None = None
+
+
+def _href(path: Path, page_dir: Path, embed: bool) -> str:
+    if embed:
+        mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or \
+            "application/octet-stream"
+        return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    try:
+        rel = os.path.relpath(path.resolve(), page_dir.resolve())
+    except ValueError:  # another drive (Windows): an absolute file URL
+        return path.resolve().as_uri()
+    return quote(posixpath.join(*Path(rel).parts))
+
+
+def build_page(source: Clip | str | os.PathLike[str] | None,
+               takes: Sequence[Clip | str | os.PathLike[str]],
+               output: str | os.PathLike[str], *, info: PageInfo | None = None,
+               embed: bool = False, style: PictureStyle | None = None) -> Path:
+    """Write an audition page comparing ``source`` with ``takes``; return its path.
+
+    :param source: the song that was covered (``None``: takes only).
+    :param takes: the takes, in order (labelled "Take 1", "Take 2", ... unless labelled).
+    :param output: the page's path (parent folders are created).
+    :param info: prompt, lyrics, model, cost, ... shown above the players.
+    :param embed: put the audio inside the page as ``data:`` URIs (one portable file, about
+        a third larger than the audio) instead of linking the files by relative path.
+    :param style: picture sizes and ranges.
+    :raises AudioError: a file is missing or cannot be decoded (nothing is written).
+    """
+    from ..audio import read_audio
+
+    clips: list[tuple[Clip, bool]] = []
+    if source is not None:
+        clips.append((source if isinstance(source, Clip) else Clip(Path(source)), True))
+    for take in takes:
+        clips.append((take if isinstance(take, Clip) else Clip(Path(take)), False))
+    if not clips:
+        raise AudioError("compare: give at least one audio file")
+    if len(clips) > 10:
+        raise AudioError(f"compare: at most 10 tracks on one page (got {len(clips)})")
+    decoded = []
+    for clip, _ in clips:
+        if clip.audio is None:
+            if not Path(clip.path).is_file():
+                raise AudioError(f"compare: file not found: {clip.path}", path=str(clip.path))
+            clip.audio = read_audio(clip.path)
+        decoded.append(clip.audio)
+    axis = max(a.duration_s for a in decoded) or 1.0
+    page = Path(output)
+    page.parent.mkdir(parents=True, exist_ok=True)
+    tracks = []
+    number = 0
+    for (clip, is_source), audio in zip(clips, decoded):
+        if not is_source:
+            number += 1
+        label = clip.label or ("Source" if is_source else f"Take {number}")
+        path = Path(clip.path)
+        tracks.append(Track(
+            label=label, href=_href(path, page.parent, embed),
+            picture=picture_png(audio, axis_seconds=axis, style=style),
+            duration_s=audio.duration_s, name=path.name, seed=clip.seed, cost=clip.cost,
+            is_source=is_source, exists=path.is_file()))
+    text = render_page(tracks, info, axis_seconds=axis)
+    tmp = page.with_name(page.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, page)
+    return page
+
+
+def page_path_for(result: CoverResult) -> Path:
+    """Where :func:`page_for_result` writes: ``<first take's stem>_compare.html`` beside it."""
+    first = result.files[0]
+    stem = first.stem
+    if len(result.files) > 1 and stem.endswith("_1"):
+        stem = stem[:-2]
+    return first.with_name(f"{stem}_compare.html")
+
+
+def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, *,
+                    output: str | os.PathLike[str] | None = None, embed: bool = False) -> Path:
+    """Write the audition page of a finished job next to its takes; return its path.
+
+    :param result: what :func:`~..jobs.pipeline.cover` returned (takes saved to files).
+    :param source: the song, when it is a local file (a URL or media UUID gets no player:
+        the page loads nothing from the network).
+    :param output: the page's path (default :func:`page_path_for`).
+    :raises AudioError: the job saved no file.
+    """
+    if not result.files:
+        raise AudioError(f"compare: task {result.task_uuid} saved no audio file")
+    request = result.request
+    settings = request.get("settings") or {}
+    info = PageInfo(
+        title=f"Cover audition: {Path(source).name if _is_file(source) else result.task_uuid}",
+        prompt=request.get("positivePrompt"), lyrics=settings.get("lyrics"),
+        model=request.get("model"), backend=result.backend_label, task_uuid=result.task_uuid,
+        sandbox=result.sandbox, cost_total=result.cost_total,
+        created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    takes = [Clip(out.path, seed=out.seed, cost=out.cost, audio=out.audio)
+             for out in result.outputs if out.path is not None]
+    src = Clip(Path(source)) if _is_file(source) else None  # type: ignore[arg-type]
+    return build_page(src, takes, output or page_path_for(result), info=info, embed=embed)
+
+
+def _is_file(source: object) -> bool:
+    if not isinstance(source, (str, os.PathLike)):
+        return False
+    text = os.fspath(source)
+    return "://" not in text and Path(text).is_file()
+
+
+def write_index(pages: Sequence[tuple[str, str | os.PathLike[str]]],
+                output: str | os.PathLike[str], *, title: str = "Cover auditions") -> Path:
+    """Write a page linking audition pages (``[(label, page path)]``); return its path."""
+    index = Path(output)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    items = "".join(
+        f'<li><a href="{html.escape(_href(Path(p), index.parent, False))}">'
+        f"{html.escape(label)}</a></li>" for label, p in pages)
+    index.write_text(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">"
+        f"<title>{html.escape(title)}</title><style>body{{font:15px/1.6 system-ui,sans-serif;"
+        "background:#0f1115;color:#e6e9ef;max-width:800px;margin:24px auto;padding:0 24px}"
+        "a{color:#8fc1ff}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1><ol>{items}</ol></body></html>\n",
+        encoding="utf-8")
+    return index

@@ -1,0 +1,124 @@
+"""``minimax-cover compare SOURCE TAKE... -o page.html``: an audition page for any files.
+
+Also holds :func:`add_compare_option` / :func:`write_compare_page`, which ``cover --compare``
+uses to write the same page next to the takes it saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SpecValidationError, Violation
+
+if TYPE_CHECKING:
+    from ..hooks.types import CoverResult
+
+__all__ = ["add_compare_option", "add_parser", "cmd_compare", "write_compare_page"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``compare``."""
+    p = sub.add_parser(
+        "compare",
+        help="write an HTML page to audition a song against its takes (offline, A/B)",
+        description="Write one self-contained HTML page with a player, a waveform and a "
+        "spectrogram (same time axis) for SOURCE and every TAKE, and A/B switching at the "
+        "same position. Audio is linked by relative path (keep the page next to the files) "
+        "unless --embed. Nothing is loaded from the network.",
+    )
+    p.add_argument("source", type=Path, help="the original song (use --no-source to omit)")
+    p.add_argument("takes", type=Path, nargs="*", metavar="TAKE", help="the takes to compare")
+    p.add_argument("-o", "--output", type=Path, default=Path("compare.html"),
+                   help="the page to write (default: compare.html)")
+    p.add_argument("--no-source", action="store_true",
+                   help="SOURCE is a take too (compare takes only)")
+    p.add_argument("--prompt", help="the prompt to show")
+    p.add_argument("--lyrics-file", type=Path, help="lyrics to show, from a file")
+    p.add_argument("--seeds", help="comma-separated seeds of the takes, in order")
+    p.add_argument("--result", type=Path, metavar="SUMMARY.json",
+                   help="a `cover --json` summary: prompt-less, but seeds, costs and task")
+    p.add_argument("--title", help="the page title")
+    p.add_argument("--embed", action="store_true",
+                   help="put the audio inside the page (one portable file, ~1.33x the audio)")
+    p.add_argument("--json", action="store_true", help="print {page, tracks} as JSON")
+    p.set_defaults(func=cmd_compare)
+
+
+def _seeds(text: str | None, count: int) -> list[int | None]:
+    if not text:
+        return [None] * count
+    try:
+        seeds: list[int | None] = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise SpecValidationError([Violation("--seeds", "comma-separated integers",
+                                             text)]) from None
+    return (seeds + [None] * count)[:count]
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..audition import Clip, PageInfo, build_page
+
+    files = [args.source, *args.takes]
+    source = None if args.no_source else files.pop(0)
+    if not files:
+        raise SpecValidationError([Violation("TAKE", "give at least one take (or --no-source)",
+                                             has_value=False)])
+    info = PageInfo(title=args.title or (f"Cover audition: {source.name}" if source
+                                         else "Takes audition"), prompt=args.prompt)
+    if args.lyrics_file:
+        try:
+            info.lyrics = args.lyrics_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SpecValidationError([Violation("--lyrics-file", f"cannot read: {exc.strerror}",
+                                                 str(args.lyrics_file))]) from None
+    seeds = _seeds(args.seeds, len(files))
+    costs: list[float | None] = [None] * len(files)
+    if args.result:
+        try:
+            summary: dict[str, Any] = json.loads(args.result.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SpecValidationError([Violation("--result", f"cannot read JSON: {exc}",
+                                                 str(args.result))]) from None
+        by_path = {Path(o.get("path") or "").name: o for o in summary.get("outputs", [])}
+        for i, f in enumerate(files):
+            out = by_path.get(f.name)
+            if out:
+                seeds[i] = out.get("seed") if seeds[i] is None else seeds[i]
+                costs[i] = out.get("cost")
+        info.task_uuid = summary.get("taskUUID")
+        info.backend = summary.get("backendLabel")
+        info.sandbox = bool(summary.get("sandbox"))
+        info.cost_total = summary.get("costTotal")
+    takes = [Clip(f, seed=s, cost=c) for f, s, c in zip(files, seeds, costs)]
+    page = build_page(source, takes, args.output, info=info, embed=args.embed)
+    if args.json:
+        print(json.dumps({"page": str(page), "tracks": len(takes) + (source is not None)}))
+    else:
+        print(page)
+    return 0
+
+
+def add_compare_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--compare`` (and ``--compare-embed``) to a cover command's parser."""
+    p.add_argument("--compare", action="store_true",
+                   help="also write an HTML page next to the takes to audition them against "
+                   "the song (players, waveforms, spectrograms, A/B; offline)")
+    p.add_argument("--compare-embed", action="store_true",
+                   help="with --compare: put the audio inside the page (one portable file)")
+
+
+def write_compare_page(args: argparse.Namespace, source: Any, result: CoverResult) -> Path | None:
+    """Write the ``--compare`` page for ``result`` if asked; say where on stderr."""
+    if not getattr(args, "compare", False):
+        return None
+    from ..audition import page_for_result
+
+    page = page_for_result(result, source if isinstance(source, (str, Path)) else None,
+                           embed=bool(getattr(args, "compare_embed", False)))
+    if not getattr(args, "quiet", False):
+        print(f"compare page: {page}", file=sys.stderr)
+    return page

@@ -1,0 +1,109 @@
+"""The journal's schema, as ordered, named migration functions (simonw/llm's ``migrations.py``).
+
+Each function takes the connection and changes the schema one step; :func:`migrate` applies, in
+list order and in one transaction, those whose names are not yet in the ``_migrations`` table,
+so an old file upgrades in place. Never edit or reorder a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+from .rows import now_iso
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+log = logging.getLogger("minimax_cover.journal")
+
+#: Every migration, oldest first; the ``@migration`` decorator appends to it.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+migration = MIGRATIONS.append
+
+
+@migration
+def m001_jobs(db: sqlite3.Connection) -> None:
+    """The original ``jobs`` table and its digest index."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS jobs (
+            task_uuid      TEXT PRIMARY KEY,
+            request_digest TEXT NOT NULL,
+            backend        TEXT NOT NULL,
+            endpoint       TEXT NOT NULL,
+            request_json   TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            number_results INTEGER NOT NULL DEFAULT 1,
+            results_json   TEXT NOT NULL DEFAULT '[]',
+            files_json     TEXT NOT NULL DEFAULT '[]',
+            cost           REAL,
+            error          TEXT,
+            created_at     TEXT NOT NULL,
+            updated_at     TEXT NOT NULL,
+            attempts       INTEGER NOT NULL DEFAULT 0,
+            host_pid       INTEGER
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_request_digest ON jobs (request_digest)")
+
+
+@migration
+def m002_updated_at_index(db: sqlite3.Connection) -> None:
+    """Index for listing the most recently touched jobs."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_updated_at ON jobs (updated_at)")
+
+
+@migration
+def m003_leases(db: sqlite3.Connection) -> None:
+    """Lease columns, so two processes never resume the same job at once."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "lease_owner" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN lease_owner TEXT")
+    if "lease_until" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN lease_until REAL")
+
+
+def _applied(db: sqlite3.Connection) -> set[str]:
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if not exists:
+        return set()
+    return {row[0] for row in db.execute("SELECT name FROM _migrations")}
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply, in order and in one transaction, every migration not yet recorded in ``db``.
+
+    Safe to call from several processes at once: the write lock is taken before the applied
+    names are read again. ``db`` must be in autocommit mode (``isolation_level=None``).
+
+    :returns: the names of the migrations applied by this call (empty if the file was current).
+    """
+    names = [fn.__name__ for fn in MIGRATIONS]
+    if set(names) <= _applied(db):  # fast path: no write lock for an up-to-date file
+        return []
+    done: list[str] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        applied = _applied(db)
+        for fn in MIGRATIONS:
+            if fn.__name__ not in applied:
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                    (fn.__name__, now_iso()),
+                )
+                done.append(fn.__name__)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    if done:
+        log.debug("journal migrations applied: %s", ", ".join(done))
+    return done

@@ -1,0 +1,204 @@
+"""The request loop: POST a task array to Runware, retry what is safe, never pay twice.
+
+Every call is ``POST <base_url>`` with a JSON array of tasks and ``Authorization: Bearer``.
+Retries follow the protocol reference §8:
+
+- 429/503 answered with a Runware ``errors`` body (the task was not queued) and connections
+  that failed before the request was sent are retried, honouring ``Retry-After`` up to a cap;
+- a task other than ``getResponse`` whose outcome is unknown (read timeout, connection dropped
+  after sending, 408/5xx, unparsable body) is **never** sent again here:
+  :class:`~..errors.OutcomeUnknownError` is raised and the caller looks the task up;
+- an array of ``getResponse`` tasks only reads, so it is retried freely (within the budget).
+
+Logs (``minimax_cover.client``) carry method, path, task types and status, never headers,
+bodies or keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from ..errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    OutcomeUnknownError,
+    ResponseFormatError,
+)
+from ..redaction import redact
+from ..transport.retry import RetryPolicy
+from ..transport.session import failed_before_sending
+from ..transport.timeouts import Timeout
+from .envelope import Envelope, parse_envelope
+from .errors import error_from
+from .sleeper import CancelCheck, Sleeper
+
+__all__ = ["REPEATABLE_TASK_TYPES", "Failure", "RunwareTransport"]
+
+log = logging.getLogger("minimax_cover.client")
+
+#: Task types that only read, so they may be sent again after an unknown outcome. Anything
+#: else (inference: paid; mediaStorage: a taskUUID is single-use) raises OutcomeUnknownError.
+REPEATABLE_TASK_TYPES = frozenset({"getResponse"})
+
+
+class Failure:
+    """One failed attempt: the error to raise and whether/how it may be retried."""
+
+    __slots__ = ("error", "retryable", "unknown", "retry_after")
+
+    def __init__(self, error: APIError, *, retryable: bool, unknown: bool = False,
+                 retry_after: str | None = None) -> None:
+        self.error = error
+        self.retryable = retryable
+        self.unknown = unknown  # the request may have been processed
+        self.retry_after = retry_after
+
+
+class RunwareTransport:
+    """Sends task arrays to one Runware endpoint over a caller's ``requests.Session``.
+
+    :param api_key: sent as ``Authorization: Bearer``; kept in a private attribute.
+    :param base_url: the endpoint every task array is POSTed to.
+    :param session: the HTTP session (owned by the client).
+    :param timeout: connect and default read timeout of every call.
+    :param retry_policy: how often and how long to wait before retrying.
+    :param sleeper: waits between retries (shared with the poller, for its clock).
+    """
+
+    def __init__(self, *, api_key: str, base_url: str, session: requests.Session,
+                 timeout: Timeout, retry_policy: RetryPolicy, sleeper: Sleeper) -> None:
+        self.__api_key = api_key
+        self.base_url = base_url
+        self.session = session
+        self.timeout = timeout
+        self.retry_policy = retry_policy
+        self.sleeper = sleeper
+        self._path = urlsplit(base_url).path or "/"
+
+    def __repr__(self) -> str:
+        return f"RunwareTransport(base_url={self.base_url!r})"
+
+    def post(self, tasks: list[dict[str, Any]], *, read_timeout: float | None = None,
+             should_cancel: CancelCheck | None = None) -> Envelope:
+        """POST ``tasks`` once, or again while that is safe; return the parsed envelope.
+
+        Per-task ``errors`` in a 2xx answer are returned, not raised.
+
+        :param read_timeout: overrides the read timeout for this call.
+        :param should_cancel: checked while waiting before a retry.
+        :raises OutcomeUnknownError: a task other than ``getResponse`` may or may not have been
+            accepted (it is never sent again here).
+        :raises APIStatusError: 4xx answers, or retryable ones after the budget is spent.
+        :raises APIConnectionError: the endpoint could not be reached.
+        :raises Interrupted: ``should_cancel()`` returned True while waiting.
+        """
+        types = ",".join(str(t.get("taskType")) for t in tasks)
+        writes = [t for t in tasks if t.get("taskType") not in REPEATABLE_TASK_TYPES]
+        write_uuid = str(writes[0].get("taskUUID")) if writes else None
+        body = json.dumps(tasks, separators=(",", ":"))
+        read = float(read_timeout) if read_timeout is not None else self.timeout.read_s
+        attempt = 0
+        while True:
+            outcome = self._attempt(body, types, read, write_uuid)
+            if isinstance(outcome, Envelope):
+                return outcome
+            error = outcome.error
+            if outcome.unknown and writes:
+                log.warning("POST %s [%s]: outcome unknown (%s); task %s is not sent again",
+                            self._path, types, type(error).__name__, write_uuid)
+                raise OutcomeUnknownError(
+                    f"outcome of task {write_uuid} is unknown ({error.message}); it was not "
+                    "submitted again", task_uuid=write_uuid, body=error.body) from error
+            delay = self.retry_policy.delay(attempt, outcome.retry_after) if (
+                outcome.retryable) else None
+            if delay is None:
+                raise error
+            attempt += 1
+            log.info("POST %s [%s]: %s; retry %d/%d in %.2f s", self._path, types,
+                     type(error).__name__, attempt, self.retry_policy.max_retries, delay)
+            self.sleeper.wait(delay, should_cancel, write_uuid)
+
+    # ------------------------------------------------------------------ one attempt
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.__api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+
+    def _attempt(self, body: str, types: str, read_timeout: float,
+                 task_uuid: str | None) -> Envelope | Failure:
+        """Send once; return the envelope or a classified failure (never raises APIError)."""
+        started = time.monotonic()
+        try:
+            resp = self.session.post(
+                self.base_url,
+                data=body.encode("utf-8"),
+                headers=self._headers(),
+                timeout=self.timeout.with_read(read_timeout).as_requests(),
+                allow_redirects=False,
+            )
+        except requests.exceptions.RequestException as exc:
+            return self._transport_failure(exc, types, read_timeout)
+        status = resp.status_code
+        log.debug("POST %s [%s] -> HTTP %d in %.2f s", self._path, types, status,
+                  time.monotonic() - started)
+        env: Envelope | None
+        try:
+            env = parse_envelope(status, resp.headers, resp.text)
+            bad: ResponseFormatError | None = None
+        except ResponseFormatError as exc:
+            env, bad = None, exc
+        if 200 <= status < 300:
+            if env is not None:
+                return env
+            assert bad is not None
+            return Failure(bad, retryable=True, unknown=True)
+        if 300 <= status < 400:
+            where = redact(resp.headers.get("Location", "?"))
+            return Failure(APIStatusError(
+                f"Runware endpoint {self.base_url} redirected (HTTP {status}) to {where}; set "
+                "RUNWARE_API_URL to the final URL", status_code=status), retryable=False)
+        first = env.errors[0] if env is not None and env.errors else None
+        error = error_from(status, first, resp.headers, task_uuid=task_uuid)
+        retry_after = resp.headers.get("Retry-After")
+        if status in (429, 503):
+            # A Runware error body says the task was not queued; anything else is unknown.
+            return Failure(error, retryable=True, unknown=first is None, retry_after=retry_after)
+        if status == 408 or status >= 500:
+            return Failure(error, retryable=True, unknown=True, retry_after=retry_after)
+        return Failure(error, retryable=False)
+
+    def _transport_failure(self, exc: requests.exceptions.RequestException, types: str,
+                           read_timeout: float) -> Failure:
+        reason = redact(type(exc).__name__)
+        log.debug("POST %s [%s] failed: %s", self._path, types, reason)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return Failure(APIConnectionError(
+                f"TLS error talking to {self.base_url}: {redact(exc)}"), retryable=False)
+        if failed_before_sending(exc):
+            cls = APITimeoutError if isinstance(exc, requests.exceptions.Timeout) else (
+                APIConnectionError)
+            return Failure(cls(f"cannot connect to {self.base_url} ({reason}); nothing was sent"),
+                           retryable=True)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return Failure(APITimeoutError(
+                f"no answer from {self.base_url} within {read_timeout:g} s (read timeout)"),
+                retryable=True, unknown=True)
+        if isinstance(exc, (requests.exceptions.ConnectionError,
+                            requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+            return Failure(APIConnectionError(
+                f"connection to {self.base_url} dropped after the request was sent ({reason})"),
+                retryable=True, unknown=True)
+        return Failure(APIConnectionError(f"request to {self.base_url} failed: {redact(exc)}"),
+                       retryable=False)

@@ -1,0 +1,133 @@
+"""The audition panel (web/audition.js) inside ComfyUI's real frontend.
+
+The installed ``comfyui-frontend-package`` boots against :class:`comfy_stub.ComfyStub`, which
+serves it, the pack's extension and the endpoints it needs on 127.0.0.1, and runs queued prompts
+with the headless runner. The test loads the "four takes -> audition -> pick -> save" template,
+queues it, and checks: five players load their audio, five pictures render, A/B switches the
+playing source at the same position, Pick sets the node's pick widget, and queueing again makes
+the node output the picked take. Without the extension the node still runs (pick widget)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from comfy_stub import ComfyStub
+
+pytestmark = pytest.mark.browser
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "example_workflows" / \
+    "minimax_cover_audition.json"
+APP = "window.comfyAPI && window.comfyAPI.app && window.comfyAPI.app.app"
+PANEL = "document.querySelector('.mmc-audition')"
+PLAYERS_READY = f"""
+const a = [...{PANEL}.querySelectorAll('audio')];
+return a.length === arguments[0] && a.every(p => p.readyState >= 1 && p.duration > 0)
+  && a.map(p => p.duration);"""
+PICTURES = f"""
+const w = [...{PANEL}.querySelectorAll('.mmc-pic img')]
+  .map(i => i.complete ? i.naturalWidth : 0);
+return w.length === arguments[0] && w.every(x => x) && w;"""
+STATE = f"""
+const root = {PANEL};
+const p = [...root.querySelectorAll('audio')];
+return {{active: Number(root.dataset.active), times: p.map(x => x.currentTime),
+        paused: p.map(x => x.paused), picked: root.dataset.picked}};"""
+PICK_WIDGET = """
+const node = window.comfyAPI.app.app.graph.getNodeById(3);
+return node.widgets.find(w => w.name === 'pick').value;"""
+
+
+def boot(browser: Any, stub: ComfyStub, extension: bool = True) -> None:
+    browser.driver.get(stub.url)
+    browser.wait(f"return !!({APP} && {APP}.graph && {APP}.canvas)", timeout=60,
+                 what="the ComfyUI frontend")
+    if extension:
+        browser.wait(f"return !!LiteGraph.registered_node_types.MiniMaxCoverAudition && "
+                     f"{APP}.extensions.some(e => e.name === 'MiniMaxCover.Audition')",
+                     what="the pack's extension")
+    workflow = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    browser.js_async("const done = arguments[arguments.length - 1];"
+                     f"{APP}.loadGraphData(arguments[0]).then(() => done(true),"
+                     " e => done(String(e)));", workflow)
+    browser.wait(f"return {APP}.graph.getNodeById(3) != null", what="the template loaded")
+
+
+def frame(browser: Any) -> None:
+    """Show the cover, audition and save nodes (for the README screenshot)."""
+    browser.driver.set_window_size(1280, 960)
+    browser.js("const c = window.comfyAPI.app.app.canvas; c.ds.scale = 0.58;"
+               "c.ds.offset = [40, 130]; c.setDirty(true, true);")
+    time.sleep(1.5)
+
+
+def queue(browser: Any, stub: ComfyStub) -> Any:
+    """Queue the graph as the Run button does; return the runner's result of that prompt."""
+    count = len(stub.runs)
+    browser.js_async("const done = arguments[arguments.length - 1];"
+                     f"{APP}.queuePrompt(0, 1).then(() => done(true), e => done(String(e)));")
+    end = time.monotonic() + 90
+    while len(stub.runs) == count:
+        assert not stub.errors, stub.errors[-1]
+        assert time.monotonic() < end, "the prompt did not run"
+        time.sleep(0.1)
+    return list(stub.runs.values())[-1]
+
+
+def test_audition_panel_ab_and_pick(browser: Any, tmp_path: Path) -> None:
+    with ComfyStub(tmp_path) as stub:
+        boot(browser, stub)
+        assert browser.js(PICK_WIDGET) == 1
+        first = queue(browser, stub)
+        durations = browser.wait(PLAYERS_READY, 5, what="five players with audio")
+        assert all(d > 1 for d in durations)
+        widths = browser.wait(PICTURES, 5, what="five pictures")
+        assert min(widths) >= 300
+        assert browser.js(STATE)["picked"] == "1"
+
+        # A/B: the source plays, A/B switches to the picked take at the same position
+        browser.js(f"{PANEL}.querySelector('.mmc-bar button').click()")
+        browser.wait(f"return {PANEL}.querySelectorAll('audio')[0].currentTime > 1.0",
+                     what="source plays")
+        before = browser.js(STATE)
+        browser.js(f"{PANEL}.querySelector('.mmc-ab').click()")
+        after = browser.js(STATE)
+        assert before["active"] == 0 and after["active"] == 1
+        assert after["paused"][0] and not after["paused"][1]
+        assert abs(after["times"][1] - before["times"][0]) < 0.5
+
+        # Pick take 3: the widget changes; the next run passes take 3 on
+        browser.js(f"{PANEL}.querySelector('[data-take=\"3\"] .mmc-pick').click()")
+        assert browser.js(PICK_WIDGET) == 3
+        assert browser.js(STATE)["picked"] == "3"
+        if os.environ.get("MINIMAX_COVER_SCREENSHOTS"):
+            frame(browser)
+            browser.screenshot("audition-node.png")
+        second = queue(browser, stub)
+        take, pick, _ = second.runs["3"].outputs
+        assert pick == 3 and first.runs["3"].outputs[1] == 1
+        takes = second.runs["2"].outputs[0]["waveform"]
+        chosen = np.asarray(take["waveform"])[0]
+        assert np.array_equal(chosen, np.asarray(takes)[2][:, :chosen.shape[-1]])
+        assert not np.array_equal(chosen, np.asarray(first.runs["3"].outputs[0]["waveform"])[0])
+        saved = second.ui["4"]["audio"]
+        assert (stub.output / saved[0]["subfolder"] / saved[0]["filename"]).is_file()
+        assert browser.remote() == []
+
+
+def test_without_the_extension_the_node_still_works(browser: Any, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    with ComfyStub(tmp_path) as stub:
+        monkeypatch.setattr(stub, "extensions", [])
+        boot(browser, stub, extension=False)
+        assert browser.js("return document.querySelector('.mmc-audition')") is None
+        browser.js("const n = window.comfyAPI.app.app.graph.getNodeById(3);"
+                   "n.widgets.find(w => w.name === 'pick').value = 2;")
+        result = queue(browser, stub)
+        assert result.runs["3"].outputs[1] == 2
+        assert browser.remote() == []

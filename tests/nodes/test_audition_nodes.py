@@ -1,0 +1,89 @@
+"""The audition and pick nodes: previews and pictures written, the picked take passed on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from minimax_cover.nodes.audio_bridge import from_comfy_audio, to_comfy_audio
+from minimax_cover.nodes.audition_nodes import (
+    SUBFOLDER,
+    UI_KEY,
+    MiniMaxCoverAudition,
+    MiniMaxCoverPickTake,
+    preview_dir,
+)
+from minimax_cover.plugin.audio import Audio, read_audio
+from minimax_cover.plugin.audition.png import png_size
+from minimax_cover.plugin.errors import SpecValidationError
+
+SR = 16000
+
+
+def clip(freq: float, seconds: float) -> Audio:
+    t = np.arange(int(SR * seconds)) / SR
+    return Audio(np.stack([0.3 * np.sin(2 * np.pi * freq * t)] * 2).astype(np.float32), SR)
+
+
+@pytest.fixture
+def takes() -> dict:
+    return to_comfy_audio([clip(220, 1.0), clip(330, 1.5), clip(440, 0.5)])
+
+
+def test_pick_take_returns_that_take_without_padding(takes: dict) -> None:
+    (out,) = MiniMaxCoverPickTake().pick_take(takes, index=3)
+    (only,) = from_comfy_audio(out)
+    assert only.num_samples == int(SR * 0.5)  # the batch padding is cut
+    expected = from_comfy_audio(takes)[2].samples[:, : only.num_samples]
+    assert np.array_equal(only.samples, expected)
+
+
+@pytest.mark.parametrize("index", [0, 4, "x"])
+def test_pick_take_rejects_out_of_range(takes: dict, index: object) -> None:
+    with pytest.raises(SpecValidationError, match="index"):
+        MiniMaxCoverPickTake().pick_take(takes, index=index)
+
+
+def test_audition_writes_previews_pictures_and_passes_pick(takes: dict) -> None:
+    source = to_comfy_audio(clip(110, 2.0))
+    out = MiniMaxCoverAudition().audition(takes, pick=2, source=source, unique_id="7")
+    entries = out["ui"][UI_KEY]
+    assert [e["label"] for e in entries] == ["Source", "Take 1", "Take 2", "Take 3"]
+    assert [e["take"] for e in entries] == [None, 1, 2, 3]
+    assert {e["axis"] for e in entries} == {2.0}  # one time axis: the longest clip
+    for e in entries:
+        audio = preview_dir() / e["audio"]["subfolder"] / e["audio"]["filename"]
+        picture = preview_dir() / e["picture"]["subfolder"] / e["picture"]["filename"]
+        assert e["audio"]["subfolder"] == SUBFOLDER and e["audio"]["type"] == "temp"
+        assert read_audio(audio).duration_s == pytest.approx(e["duration"], abs=1e-3)
+        assert png_size(picture.read_bytes())[0] >= 300
+    assert len(out["ui"]["audio"]) == 3 and out["ui"]["pick"] == [2]
+    take, pick, passthrough = out["result"]
+    assert pick == 2 and passthrough is takes
+    (chosen,) = from_comfy_audio(take)
+    assert chosen.duration_s == pytest.approx(1.5)
+
+
+def test_audition_without_source_and_bad_pick(takes: dict) -> None:
+    out = MiniMaxCoverAudition().audition(takes, pick=1)
+    assert [e["kind"] for e in out["ui"][UI_KEY]] == ["take"] * 3
+    with pytest.raises(SpecValidationError, match="pick"):
+        MiniMaxCoverAudition().audition(takes, pick=9)
+
+
+def test_nodes_are_registered() -> None:
+    from minimax_cover.nodes import node_table
+
+    ids = {r.node_id: r.display_name for r in node_table()}
+    assert ids["MiniMaxCoverAudition"] == "MiniMax Cover Audition"
+    assert ids["MiniMaxCoverPickTake"] == "MiniMax Cover Pick Take"
+
+
+def test_web_directory_is_exported(repo_root: Path) -> None:
+    import minimax_cover
+
+    assert minimax_cover.WEB_DIRECTORY == "./web"
+    js = (repo_root / "web" / "audition.js").read_text(encoding="utf-8")
+    assert 'from "../../scripts/app.js"' in js and "MiniMaxCoverAudition" in js
+    assert "http://" not in js and "https://" not in js

@@ -1,0 +1,96 @@
+"""Every template in example_workflows/: UI format, matches the node definitions, has a
+thumbnail and an API-format twin in examples/workflows/ that runs headless."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from minimax_cover.nodes.runner import known_node_classes, run_workflow
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = sorted((REPO / "example_workflows").glob("*.json"))
+#: Display-only nodes: drawn by the frontend (notes) or ComfyUI's text preview; not in API twins.
+DISPLAY_ONLY = {"Note", "MarkdownNote", "PreviewAny"}
+
+
+def twin(template: Path) -> Path:
+    return REPO / "examples" / "workflows" / f"{template.stem}_api.json"
+
+
+def widget_names(cls: type) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for section in ("required", "optional"):
+        for name, entry in cls.INPUT_TYPES().get(section, {}).items():
+            kind, options = entry[0], (entry[1] if len(entry) > 1 else {})
+            if isinstance(kind, list) or kind in ("STRING", "INT", "FLOAT", "BOOLEAN"):
+                out.append((name, options))
+    return out
+
+
+def expand(cls: type, values: list[Any]) -> dict[str, Any]:
+    it = iter(values)
+    out = {}
+    for name, options in widget_names(cls):
+        out[name] = next(it)
+        if options.get("control_after_generate"):
+            assert next(it) == "fixed", "a paid node's seed must be fixed in a template"
+    return out
+
+
+def test_the_three_templates_are_there() -> None:
+    names = {p.stem for p in TEMPLATES}
+    assert {"minimax_music_cover", "minimax_cover_audition", "minimax_cover_two_step"} <= names
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_has_thumbnail_and_twin(template: Path) -> None:
+    thumb = template.with_suffix(".jpg")
+    assert thumb.is_file() and thumb.read_bytes()[:3] == b"\xff\xd8\xff", thumb
+    assert twin(template).is_file()
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_matches_nodes_and_twin(template: Path) -> None:
+    ui = json.loads(template.read_text(encoding="utf-8"))
+    api = json.loads(twin(template).read_text(encoding="utf-8"))
+    assert {"nodes", "links", "version"} <= set(ui)
+    classes = known_node_classes()
+    by_id = {n["id"]: n for n in ui["nodes"]}
+    runnable = [n for n in ui["nodes"] if n["type"] not in DISPLAY_ONLY]
+    assert sorted(str(n["id"]) for n in runnable) == sorted(api)
+    for node in runnable:
+        cls = classes[node["type"]]
+        values = expand(cls, node["widgets_values"])
+        entry = api[str(node["id"])]
+        assert entry["class_type"] == node["type"]
+        constants = {k: v for k, v in entry["inputs"].items() if not isinstance(v, list)}
+        assert constants == values, node["type"]
+        linked = {k for k, v in entry["inputs"].items() if isinstance(v, list)}
+        assert linked == {i["name"] for i in node["inputs"] if i.get("link") is not None}
+    for link_id, src, src_slot, dst, dst_slot, kind in ui["links"]:
+        if by_id[src]["type"] not in DISPLAY_ONLY:
+            assert classes[by_id[src]["type"]].RETURN_TYPES[src_slot] == kind
+        assert by_id[dst]["inputs"][dst_slot]["link"] == link_id
+        assert link_id in by_id[src]["outputs"][src_slot]["links"]
+
+
+def test_audition_twin_runs_headless(tmp_path: Path) -> None:
+    result = run_workflow(REPO / "examples" / "workflows" / "minimax_cover_audition_api.json",
+                          output_dir=tmp_path)
+    assert result.order == ["1", "2", "3", "4"]
+    entries = result.ui["3"]["minimax_audition"]
+    assert [e["label"] for e in entries] == ["Source", "Take 1", "Take 2", "Take 3", "Take 4"]
+    saved = result.ui["4"]["audio"]
+    assert len(saved) == 1 and (tmp_path / saved[0]["subfolder"] / saved[0]["filename"]).is_file()
+
+
+def test_two_step_twin_runs_headless(tmp_path: Path) -> None:
+    result = run_workflow(REPO / "examples" / "workflows" / "minimax_cover_two_step_api.json",
+                          output_dir=tmp_path)
+    assert result.order == ["1", "2", "3", "4"]
+    assert result.runs["2"].outputs[1]  # the lyrics MiniMax heard
+    saved = result.ui["4"]["audio"]
+    assert len(saved) == 1 and (tmp_path / saved[0]["subfolder"] / saved[0]["filename"]).is_file()
