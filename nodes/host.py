@@ -70,7 +70,7 @@ def status_text(
     cost: float | None = None,
     sandbox: bool = False,
 ) -> str:
-    """The lines shown under the node, e.g. ``Status: processing 1/2`` / ``Price: $0.0375`` /
+    """The lines shown under the node, e.g. ``Status: processing 1/2`` / ``Price: $0.15`` /
     ``Time elapsed: 12s`` and ``SANDBOX`` when the backend is the local sandbox."""
     status = f"Status: {phase}"
     if total:

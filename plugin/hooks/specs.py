@@ -10,6 +10,7 @@ Hooks by phase of a job::
     load time    register_models, register_backends, register_nodes, register_commands
     per job      stage_audio  ->  prepare_request  ->  choose_backend  ->  (backend runs)
                  ->  on_result (once per finished generation)  ->  on_job_done
+    per batch    make_executor (once, before the first job is dispatched)
 
 Every hook is called through pluggy (``pm.hook.<name>(...)``), so wrappers, call order and
 ``MINIMAX_COVER_TRACE_PLUGINS=1`` tracing apply to all of them.
@@ -180,4 +181,27 @@ def on_job_done(result: CoverResult, context: JobContext) -> None:
 
     :param result: the job result (outputs, cost total, task UUID).
     :param context: the job's context.
+    """
+
+
+# --- per batch -------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def make_executor(name: str, concurrency: int, options: dict[str, Any]) -> Any:
+    """Provide the executor that runs a batch's jobs (threads here, or a cluster).
+
+    Called once per batch (``minimax-cover batch``, ``cover_batch``), after every row was
+    checked and before the first job is dispatched. Stops at the first non-``None`` result.
+    The built-in answer (``trylast``) is a thread pool in this process for ``"threads"``; the
+    built-in ``dask_executor`` plugin answers ``"dask"`` (needs the ``.[dask]`` extra).
+
+    :param name: the executor asked for (``--executor``; ``"threads"`` by default).
+    :param concurrency: the most jobs the batch keeps in flight at once.
+    :param options: executor options (``--executor-option KEY=VALUE``), e.g. the Dask
+        scheduler ``address``.
+    :returns: an object following
+        :class:`~minimax_cover.plugin.batch.executors.Executor` (``name``, ``remote``,
+        ``submit(fn, *args)`` returning a :class:`concurrent.futures.Future`,
+        ``shutdown(cancel=False)``), or ``None`` to let the next plugin decide.
     """

@@ -51,6 +51,11 @@ def boot(browser: Any, stub: ComfyStub, extension: bool = True) -> None:
         browser.wait(f"return !!LiteGraph.registered_node_types.MiniMaxCoverAudition && "
                      f"{APP}.extensions.some(e => e.name === 'MiniMaxCover.Audition')",
                      what="the pack's extension")
+    # let the frontend finish opening its default workflow first, so ours opens in a new tab
+    try:
+        browser.wait(f"return {APP}.graph.nodes.length > 0", timeout=10)
+    except AssertionError:
+        pass
     workflow = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     browser.js_async("const done = arguments[arguments.length - 1];"
                      f"{APP}.loadGraphData(arguments[0]).then(() => done(true),"
@@ -60,9 +65,9 @@ def boot(browser: Any, stub: ComfyStub, extension: bool = True) -> None:
 
 def frame(browser: Any) -> None:
     """Show the cover, audition and save nodes (for the README screenshot)."""
-    browser.driver.set_window_size(1280, 960)
-    browser.js("const c = window.comfyAPI.app.app.canvas; c.ds.scale = 0.58;"
-               "c.ds.offset = [40, 130]; c.setDirty(true, true);")
+    browser.driver.set_window_size(1320, 960)
+    browser.js("const c = window.comfyAPI.app.app.canvas; c.ds.scale = 0.62;"
+               "c.ds.offset = [115, 125]; c.setDirty(true, true);")
     time.sleep(1.5)
 
 

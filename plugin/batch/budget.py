@@ -1,0 +1,48 @@
+"""The spending cap of a batch (``--max-cost``): estimated before each submit, actual after.
+
+The cap covers the whole batch: what its rows cost in earlier runs (rows skipped as saved,
+rows resumed), what this run spent, and the estimates of the jobs in flight. A row is
+submitted only when its estimate fits under the cap with all of that counted; when it does not
+fit while other jobs are in flight, the driver waits for them to settle (their actual cost may
+be lower) before deciding, and a row that still does not fit is not run.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Budget"]
+
+_EPSILON = 1e-9  # prices are decimal cents; float sums must not refuse an exact fit
+
+
+class Budget:
+    """Spending so far, reservations for jobs in flight, and the cap (``None``: no cap)."""
+
+    def __init__(self, cap: float | None, spent_before: float = 0.0) -> None:
+        if cap is not None and cap < 0:
+            raise ValueError(f"max_cost: must be >= 0 (got {cap!r})")
+        self.cap = cap
+        self.spent_before = float(spent_before)
+        self.spent = 0.0
+        self.reserved = 0.0
+
+    @property
+    def committed(self) -> float:
+        """Earlier spending, this run's spending and the estimates in flight."""
+        return self.spent_before + self.spent + self.reserved
+
+    def fits(self, estimate: float | None) -> bool:
+        """True when a job of ``estimate`` can start without passing the cap."""
+        if self.cap is None:
+            return True
+        return self.committed + (estimate or 0.0) <= self.cap + _EPSILON
+
+    def reserve(self, estimate: float | None) -> float:
+        """Hold ``estimate`` for a job about to be submitted; returns the amount held."""
+        amount = float(estimate or 0.0)
+        self.reserved += amount
+        return amount
+
+    def settle(self, reserved: float, actual: float | None) -> None:
+        """Replace a job's reservation by what it cost (its estimate when unknown)."""
+        self.reserved = max(0.0, self.reserved - reserved)
+        self.spent += reserved if actual is None else float(actual)

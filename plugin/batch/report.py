@@ -1,0 +1,204 @@
+"""What a batch did, row by row: the report (``--json``) and the receipt written into OUT_DIR.
+
+Row statuses:
+
+============== =============================================================================
+``saved``      submitted by this run, every result saved
+``resumed``    submitted by an earlier run, collected now by its ``taskUUID`` (not paid again)
+``skipped``    saved by an earlier run (or a ``cover`` of the same job): nothing sent
+``duplicate``  the same job as an earlier row of this batch (same song and parameters)
+``failed``     the task failed (paid results saved, if any); a rerun submits it again
+``unknown``    the submit's outcome is unknown; never resubmitted (``minimax-cover jobs``)
+``interrupted`` stopped while in flight; a rerun resumes it by ``taskUUID``
+``not-run``    not submitted: over ``--max-cost``, or stopped before its turn
+``invalid``    failed a check (with ``--skip-invalid``); see ``error``
+``would-run``  (``--dry-run``) would be submitted; ``would-resume``: would be collected
+============== =============================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DONE_STATUSES", "STATUSES", "BatchReport", "RowReport", "write_receipt"]
+
+STATUSES = ("saved", "resumed", "skipped", "duplicate", "failed", "unknown", "interrupted",
+            "not-run", "invalid", "would-run", "would-resume")
+#: Rows whose files exist at the end: a batch of only these is finished.
+DONE_STATUSES = frozenset({"saved", "resumed", "skipped", "duplicate"})
+
+
+@dataclass
+class RowReport:
+    """One manifest row's outcome (see the module doc for ``status``)."""
+
+    row: int
+    song: str
+    status: str
+    task_uuid: str | None = None
+    files: list[str] = field(default_factory=list)
+    seeds: list[int | None] = field(default_factory=list)
+    cost: float | None = None
+    estimate: float | None = None
+    error: str | None = None
+    identity: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more."""
+        return {
+            "row": self.row,
+            "line": self.line,
+            "song": self.song,
+            "status": self.status,
+            "taskUUID": self.task_uuid,
+            "files": list(self.files),
+            "seeds": list(self.seeds),
+            "cost": self.cost,
+            "estimate": self.estimate,
+            "error": self.error,
+            "reason": self.reason,
+            "identity": self.identity,
+            "parameters": self.parameters,
+        }
+
+
+@dataclass
+class BatchReport:
+    """The whole batch: one :class:`RowReport` per manifest row, in order, plus totals.
+
+    ``spent_before`` is what the batch's rows cost in earlier runs (skipped and resumed rows);
+    ``exit_code`` is the CLI's (see ``minimax-cover batch --help``).
+    """
+
+    rows: list[RowReport]
+    output_dir: str
+    dry_run: bool = False
+    sandbox: bool = False
+    backend: str | None = None
+    executor: str = "threads"
+    concurrency: int = 1
+    max_cost: float | None = None
+    spent_before: float = 0.0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+    manifest: str | None = None
+    exit_code: int = 0
+    receipt: dict[str, str] = field(default_factory=dict)
+    resume_hint: str | None = None
+
+    def count(self, status: str) -> int:
+        """How many rows ended with ``status``."""
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def cost(self) -> float:
+        """What this run spent (reported costs, or the price of rows without one)."""
+        total = 0.0
+        for r in self.rows:
+            if r.status in ("saved", "failed", "unknown", "interrupted"):
+                total += r.cost if r.cost is not None else (r.estimate or 0.0)
+        return round(total, 6)
+
+    @property
+    def estimate(self) -> float:
+        """The price of every row this run would submit or did submit."""
+        return round(sum(r.estimate or 0.0 for r in self.rows
+                         if r.status in ("saved", "failed", "unknown", "interrupted",
+                                         "would-run")), 6)
+
+    @property
+    def finished(self) -> bool:
+        """True when every valid row's files exist."""
+        return all(r.status in DONE_STATUSES or r.status == "invalid" for r in self.rows)
+
+    def totals(self) -> dict[str, Any]:
+        """Counts per status, results, cost and time."""
+        counts = {s: self.count(s) for s in STATUSES if self.count(s)}
+        return {
+            "rows": len(self.rows),
+            **{_camel(s): n for s, n in counts.items()},
+            "results": sum(len(r.files) for r in self.rows
+                           if r.status in ("saved", "resumed", "failed")),
+            "cost": self.cost,
+            "estimate": self.estimate,
+            "spentBefore": round(self.spent_before, 6),
+            "elapsedSeconds": round(self.elapsed_s, 3),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document: ``rows`` in manifest order, then ``totals``."""
+        return {
+            "manifest": self.manifest,
+            "outputDir": self.output_dir,
+            "dryRun": self.dry_run,
+            "sandbox": self.sandbox,
+            "backend": self.backend,
+            "executor": self.executor,
+            "concurrency": self.concurrency,
+            "maxCost": self.max_cost,
+            "rows": [r.to_dict() for r in self.rows],
+            "totals": self.totals(),
+            "interrupted": self.interrupted,
+            "resume": self.resume_hint,
+            "exitCode": self.exit_code,
+            "receipt": self.receipt,
+        }
+
+
+def _camel(status: str) -> str:
+    head, *rest = status.split("-")
+    return head + "".join(part.title() for part in rest)
+
+
+_CSV_COLUMNS = ("row", "song", "status", "taskUUID", "seeds", "cost", "estimate", "files",
+                "error", "parameters")
+
+
+def _csv_text(report: BatchReport) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(_CSV_COLUMNS)
+    for r in report.rows:
+        writer.writerow([
+            r.row, r.song, r.status, r.task_uuid or "",
+            ";".join("" if s is None else str(s) for s in r.seeds),
+            "" if r.cost is None else f"{r.cost:g}",
+            "" if r.estimate is None else f"{r.estimate:g}",
+            ";".join(r.files), r.error or "",
+            json.dumps(r.parameters, sort_keys=True, separators=(",", ":")),
+        ])
+    return buf.getvalue()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_receipt(report: BatchReport, out_dir: Path, name: str) -> dict[str, str]:
+    """Write ``<name>.report.json`` and ``<name>.report.csv`` into ``out_dir`` (atomically).
+
+    :returns: ``{"json": path, "csv": path}`` (also stored in ``report.receipt``).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / f"{name}.report.json", "csv": out_dir / f"{name}.report.csv"}
+    report.receipt = {k: str(p) for k, p in paths.items()}
+    _write_atomic(paths["json"], json.dumps(report.to_dict(), indent=2) + "\n")
+    _write_atomic(paths["csv"], _csv_text(report))
+    return report.receipt
