@@ -1,4 +1,4 @@
-"""Audition pictures: the package's numpy + zlib renderer vs matplotlib, and its PNG writer vs Pillow.
+"""Audition pictures: the numpy + zlib renderer vs matplotlib, the PNG writer vs Pillow.
 
 A 3-minute stereo 44.1 kHz song drawn 960 x 202 px (waveform above a log-frequency spectrogram,
 the picture of ``minimax-cover compare`` and the audition node). Subjects and baselines run

@@ -9,7 +9,7 @@ that both the V1 attributes and the V3 schema are built from; none is an API nod
 
 Outside ComfyUI, where files go is set per run with :func:`~.folders.use_dirs` (the runner does
 this): relative load paths are searched in ``input_dirs``; saves go to ``output_dir`` (default
-``./output``), previews to ``temp_dir`` (default ``<system temp>/minimax_cover``).
+``./output``), previews to ``temp_dir`` (default ``<system temp>/minimax-cover``).
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ class MiniMaxCoverPreviewAudio(MiniMaxCoverSaveAudio):
             hidden=_HIDDEN_SAVE, is_output_node=True)
 
     def base_dir(self) -> Path:
-        """The temp folder: ComfyUI's, the runner's, or ``<system temp>/minimax_cover``."""
+        """The temp folder: ComfyUI's, the runner's, or ``<system temp>/minimax-cover``."""
         return temp_directory()
 
     def preview(self, audio: Any, prompt: Any = None, extra_pnginfo: Any = None

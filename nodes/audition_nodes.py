@@ -36,7 +36,7 @@ MAX_TAKES = 16
 
 def preview_dir() -> Path:
     """ComfyUI's temp folder inside ComfyUI, else the run's (``use_dirs``) or
-    ``<system temp>/minimax_cover`` (:func:`~.folders.temp_directory`)."""
+    ``<system temp>/minimax-cover`` (:func:`~.folders.temp_directory`)."""
     from .folders import temp_directory
 
     return temp_directory()

@@ -51,7 +51,7 @@ BUILTIN_NODE_IDS = {"minimax:music@cover": "MiniMaxMusicCover"}
 #: Longest string kept per value in ``response_json`` (inline base64 audio is elided).
 _RESPONSE_VALUE_LIMIT = 512
 #: Subfolder of the temp folder the takes are downloaded to.
-TAKES_SUBFOLDER = "minimax_cover"
+TAKES_SUBFOLDER = "minimax-cover"
 #: The cover node's outputs.
 COVER_OUTPUTS = (
     OutputDef("AUDIO", "audio",
@@ -89,7 +89,7 @@ def node_id_for(spec: ModelSpec) -> str:
 
 def _output_dir() -> Path:
     """Where takes are downloaded: a subfolder of the temp folder (ComfyUI's, the run's, or
-    ``<system temp>/minimax_cover``; :func:`~.folders.temp_directory`)."""
+    ``<system temp>/minimax-cover``; :func:`~.folders.temp_directory`)."""
     out = temp_directory() / TAKES_SUBFOLDER
     out.mkdir(parents=True, exist_ok=True)
     return out

@@ -4,7 +4,7 @@ Inside ComfyUI, ``folder_paths`` (input, output and temp folders) always wins. O
 headless runner, scripts, tests) a host sets the folders for a block of code with
 :func:`use_dirs`; otherwise relative load paths are looked up in the current directory, saves
 go to ``./output`` and temporary files (previews, downloaded takes) to
-``<system temp>/minimax_cover``.
+``<system temp>/minimax-cover``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def output_directory() -> Path:
 
 def default_temp_dir() -> Path:
     """The temp folder used outside ComfyUI when no run sets one."""
-    return Path(tempfile.gettempdir()) / "minimax_cover"
+    return Path(tempfile.gettempdir()) / "minimax-cover"  # a name Python cannot import
 
 
 def temp_directory() -> Path:

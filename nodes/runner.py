@@ -250,7 +250,7 @@ def run_workflow(
         folder, the current directory, then the pack's ``examples/audio``).
     :param classes: ``{class_type: class}`` (default: :func:`known_node_classes`).
     :param temp_dir: where previews and downloaded takes go (default
-        ``<system temp>/minimax_cover``).
+        ``<system temp>/minimax-cover``).
     :raises WorkflowError: before anything runs, for any structural or input problem.
     """
     from .folders import use_dirs

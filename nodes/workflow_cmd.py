@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="where save nodes write files (default ./output)")
     p.add_argument("--temp-dir", type=Path, default=None,
                    help="where previews and downloaded takes go (default: "
-                   "<system temp>/minimax_cover)")
+                   "<system temp>/minimax-cover)")
     p.add_argument("--input-dir", type=Path, action="append", default=None,
                    help="folder for relative audio paths (repeatable; default: the workflow's "
                    "folder, the current directory, the pack's examples/audio)")

@@ -97,7 +97,7 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
     page.parent.mkdir(parents=True, exist_ok=True)
     tracks = []
     number = 0
-    for (clip, is_source), audio in zip(clips, decoded):
+    for (clip, is_source), audio in zip(clips, decoded, strict=True):
         if not is_source:
             number += 1
         label = clip.label or ("Source" if is_source else f"Take {number}")

@@ -12,9 +12,11 @@ import base64
 import html
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .png import png_size
 
 __all__ = ["CSP", "PageInfo", "Track", "render_page"]
 
@@ -47,7 +49,6 @@ class Track:
     cost: float | None = None
     is_source: bool = False
     exists: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,8 +105,6 @@ def _card(index: int, track: Track, axis_seconds: float) -> str:
     if track.name:
         info.append(_e(track.name))
     picture = base64.b64encode(track.picture).decode("ascii")
-    from .png import png_size
-
     width, height = png_size(track.picture)
     tools = ['<button type="button" data-action="listen" title="Play this one from the same '
              'position">Listen here</button>']

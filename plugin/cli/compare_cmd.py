@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--lyrics-file", type=Path, help="lyrics to show, from a file")
     p.add_argument("--seeds", help="comma-separated seeds of the takes, in order")
     p.add_argument("--result", type=Path, metavar="SUMMARY.json",
-                   help="a `cover --json` summary: prompt-less, but seeds, costs and task")
+                   help="a `cover --json` summary: seeds, costs, task and backend of the takes")
     p.add_argument("--title", help="the page title")
     p.add_argument("--embed", action="store_true",
                    help="put the audio inside the page (one portable file, ~1.33x the audio)")
@@ -93,7 +93,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         info.backend = summary.get("backendLabel")
         info.sandbox = bool(summary.get("sandbox"))
         info.cost_total = summary.get("costTotal")
-    takes = [Clip(f, seed=s, cost=c) for f, s, c in zip(files, seeds, costs)]
+    takes = [Clip(f, seed=s, cost=c) for f, s, c in zip(files, seeds, costs, strict=True)]
     page = build_page(source, takes, args.output, info=info, embed=args.embed)
     if args.json:
         print(json.dumps({"page": str(page), "tracks": len(takes) + (source is not None)}))

@@ -40,7 +40,8 @@ _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css
           ".json": "application/json", ".svg": "image/svg+xml", ".woff2": "font/woff2",
           ".woff": "font/woff", ".ttf": "font/ttf", ".png": "image/png", ".ico": "image/x-icon",
           ".html": "text/html; charset=utf-8", ".flac": "audio/flac", ".mp3": "audio/mpeg",
-          ".wav": "audio/wav", ".ogg": "audio/ogg", ".jpg": "image/jpeg", ".map": "application/json"}
+          ".wav": "audio/wav", ".ogg": "audio/ogg", ".jpg": "image/jpeg",
+          ".map": "application/json"}
 
 
 def frontend_static() -> Path:
@@ -134,14 +135,16 @@ class _WebSocket:
 class ComfyStub:
     """``with ComfyStub(tmp_path) as stub:`` then open ``stub.url`` in the browser.
 
-    :param workdir: holds ``output/`` (saves) and ``user/`` (settings, saved workflows).
+    :param workdir: holds ``output/`` (saves) and ``temp/`` (previews).
     :param settings: initial user settings (``/api/settings``).
     """
 
     def __init__(self, workdir: Path, *, settings: dict[str, Any] | None = None) -> None:
         self.workdir = Path(workdir)
         self.output = self.workdir / "output"
+        self.temp = self.workdir / "temp"
         self.output.mkdir(parents=True, exist_ok=True)
+        self.temp.mkdir(parents=True, exist_ok=True)
         self.input = REPO / "examples" / "audio"
         self.static = frontend_static()
         self.settings: dict[str, Any] = {**QUIET_SETTINGS, **(settings or {})}
@@ -196,7 +199,8 @@ class ComfyStub:
         self.broadcast("execution_start", {"prompt_id": prompt_id})
         outputs: dict[str, Any] = {}
         try:
-            result = run_workflow(prompt, output_dir=self.output, input_dirs=[self.input])
+            result = run_workflow(prompt, output_dir=self.output, input_dirs=[self.input],
+                                  temp_dir=self.temp)
         except Exception as exc:  # shown to the test through stub.errors
             self.errors.append("".join(traceback.format_exception(exc)))
             self.broadcast("execution_error", {"prompt_id": prompt_id, "node_id": "",
@@ -221,12 +225,10 @@ class ComfyStub:
 
     def view_path(self, query: dict[str, list[str]]) -> Path | None:
         """The file ``/api/view`` names, inside the output, temp or input folder only."""
-        from minimax_cover.nodes.audition_nodes import preview_dir
-
         name = query.get("filename", [""])[0]
         sub = query.get("subfolder", [""])[0]
         kind = query.get("type", ["output"])[0]
-        base = {"output": self.output, "temp": preview_dir(), "input": self.input}.get(kind)
+        base = {"output": self.output, "temp": self.temp, "input": self.input}.get(kind)
         if base is None or not name:
             return None
         path = (base / sub / name).resolve()
@@ -253,7 +255,7 @@ class ComfyStub:
             "/users": lambda: {"storage": "server", "migrated": True},
             "/settings": lambda: self.settings,
             "/extensions": lambda: list(self.extensions),
-            "/embeddings": lambda: [],
+            "/embeddings": list,
             "/object_info": object_info,
             "/system_stats": lambda: {
                 "system": {"os": "posix", "python_version": "3", "embedded_python": False,
@@ -262,18 +264,18 @@ class ComfyStub:
                            "ram_total": 1 << 33, "ram_free": 1 << 32,
                            "required_frontend_version": ""},
                 "devices": []},
-            "/i18n": lambda: {},
+            "/i18n": dict,
             "/prompt": lambda: self.status(0),
             "/queue": lambda: {"queue_running": [], "queue_pending": []},
             "/history": lambda: self.history,
             "/workflow_templates": self.templates,
-            "/experiment/models": lambda: [],
-            "/global_subgraphs": lambda: {},
+            "/experiment/models": list,
+            "/global_subgraphs": dict,
             "/features": lambda: {"supports_preview_metadata": False},
-            "/userdata": lambda: [],
+            "/userdata": list,
             "/jobs": lambda: {"jobs": [], "pagination": {"offset": 0, "limit": 0, "total": 0,
                                                          "has_more": False}},
-            "/node_replacements": lambda: {},
+            "/node_replacements": dict,
         }
         if api in routes:
             return 200, routes[api]()
@@ -373,7 +375,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         url = urlparse(self.path)
         self.owner.requests.append(f"GET {url.path}")
-        if url.path in ("/ws", "/api/ws") and "websocket" in self.headers.get("Upgrade", "").lower():
+        upgrade = self.headers.get("Upgrade", "").lower()
+        if url.path in ("/ws", "/api/ws") and upgrade == "websocket":
             self._websocket(parse_qs(url.query))
             return
         try:

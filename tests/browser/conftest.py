@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+_PARENT = str(Path(__file__).resolve().parents[3])
 CHROMIUM = os.environ.get("MINIMAX_COVER_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("MINIMAX_COVER_CHROMEDRIVER", "/usr/bin/chromedriver")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,6 +32,21 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--window-size=1280,1000"]
 LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "file://", "data:", "blob:", "about:",
          "chrome-error:", "chrome:", "devtools:")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _package_not_shadowed() -> None:
+    """Keep ``minimax_cover`` the installed package.
+
+    pytest puts the repository's parent folder on ``sys.path`` (the repo root is a package);
+    a ``minimax_cover`` folder there (the default temp folder when the clone sits in the system
+    temp dir) would shadow the package as a namespace package. That path is not needed.
+    """
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _PARENT]
+    module = sys.modules.get("minimax_cover")
+    if module is not None and getattr(module, "__file__", None) is None:
+        for name in [n for n in sys.modules if n.split(".")[0] == "minimax_cover"]:
+            del sys.modules[name]
 
 
 def _unavailable(reason: str) -> None:

@@ -63,7 +63,7 @@ def test_default_folders_outside_comfyui(tmp_path: Path, monkeypatch: pytest.Mon
     # a fresh context: no run folders set (as in a script), not even the autouse fixture's
     defaults = contextvars.Context().run(lambda: (temp_directory(), output_directory()))
     assert defaults == (default_temp_dir(), tmp_path / "output")
-    assert default_temp_dir() == tmp_path / "systemp" / "minimax_cover"
+    assert default_temp_dir() == tmp_path / "systemp" / "minimax-cover"
 
 
 def test_load_validate_and_is_changed(tone_wav: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,15 @@ def clip(freq: float, seconds: float) -> Audio:
     return Audio(np.stack([0.3 * np.sin(2 * np.pi * freq * t)] * 2).astype(np.float32), SR)
 
 
+@pytest.fixture(autouse=True)
+def temp_dir(tmp_path: Path) -> Iterator[Path]:
+    """Previews go to the test's own temp folder."""
+    from minimax_cover.nodes.folders import use_dirs
+
+    with use_dirs(temp_dir=tmp_path / "temp"):
+        yield tmp_path / "temp"
+
+
 @pytest.fixture
 def takes() -> dict:
     return to_comfy_audio([clip(220, 1.0), clip(330, 1.5), clip(440, 0.5)])
@@ -45,7 +55,7 @@ def test_pick_take_rejects_out_of_range(takes: dict, index: object) -> None:
         MiniMaxCoverPickTake().pick_take(takes, index=index)
 
 
-def test_audition_writes_previews_pictures_and_passes_pick(takes: dict) -> None:
+def test_audition_writes_previews_pictures_and_passes_pick(takes: dict, temp_dir: Path) -> None:
     source = to_comfy_audio(clip(110, 2.0))
     out = MiniMaxCoverAudition().audition(takes, pick=2, source=source, unique_id="7")
     entries = out["ui"][UI_KEY]
@@ -53,8 +63,9 @@ def test_audition_writes_previews_pictures_and_passes_pick(takes: dict) -> None:
     assert [e["take"] for e in entries] == [None, 1, 2, 3]
     assert {e["axis"] for e in entries} == {2.0}  # one time axis: the longest clip
     for e in entries:
-        audio = preview_dir() / e["audio"]["subfolder"] / e["audio"]["filename"]
-        picture = preview_dir() / e["picture"]["subfolder"] / e["picture"]["filename"]
+        assert preview_dir() == temp_dir
+        audio = temp_dir / e["audio"]["subfolder"] / e["audio"]["filename"]
+        picture = temp_dir / e["picture"]["subfolder"] / e["picture"]["filename"]
         assert e["audio"]["subfolder"] == SUBFOLDER and e["audio"]["type"] == "temp"
         assert read_audio(audio).duration_s == pytest.approx(e["duration"], abs=1e-3)
         assert png_size(picture.read_bytes())[0] >= 300

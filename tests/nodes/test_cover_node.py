@@ -82,14 +82,14 @@ def test_run_against_sandbox_returns_a_batch(comfy_audio: dict[str, Any]) -> Non
 def test_takes_are_downloaded_to_the_temp_folder(comfy_audio: dict[str, Any],
                                                 tmp_path: Any) -> None:
     NODE().run(audio=comfy_audio, positivePrompt=PROMPT, seed=2, outputFormat="WAV")
-    assert [p.suffix for p in (tmp_path / "temp" / "minimax_cover").iterdir()] == [".wav"]
+    assert [p.suffix for p in (tmp_path / "temp" / "minimax-cover").iterdir()] == [".wav"]
 
 
 def test_run_reports_progress_and_sandbox(comfy_stubs: Any, comfy_audio: dict[str, Any]) -> None:
     NODE().run(audio=comfy_audio, positivePrompt=PROMPT, seed=3, numberResults=1,
                outputFormat="MP3", includeCost=True, unique_id="12")
     # inside ComfyUI the takes go to ComfyUI's temp folder
-    assert list((comfy_stubs.folders.temp / "minimax_cover").glob("*.mp3"))
+    assert list((comfy_stubs.folders.temp / "minimax-cover").glob("*.mp3"))
     assert comfy_stubs.texts and all(nid == "12" for nid, _ in comfy_stubs.texts)
     final = comfy_stubs.texts[-1][1]
     assert "Status: done, 1 take" in final and "Time elapsed:" in final and "SANDBOX" in final

@@ -79,7 +79,7 @@ def test_template_matches_nodes_and_twin(template: Path) -> None:
 
 def test_audition_twin_runs_headless(tmp_path: Path) -> None:
     result = run_workflow(REPO / "examples" / "workflows" / "minimax_cover_audition_api.json",
-                          output_dir=tmp_path)
+                          output_dir=tmp_path, temp_dir=tmp_path / "temp")
     assert result.order == ["1", "2", "3", "4"]
     entries = result.ui["3"]["minimax_audition"]
     assert [e["label"] for e in entries] == ["Source", "Take 1", "Take 2", "Take 3", "Take 4"]
@@ -89,7 +89,7 @@ def test_audition_twin_runs_headless(tmp_path: Path) -> None:
 
 def test_two_step_twin_runs_headless(tmp_path: Path) -> None:
     result = run_workflow(REPO / "examples" / "workflows" / "minimax_cover_two_step_api.json",
-                          output_dir=tmp_path)
+                          output_dir=tmp_path, temp_dir=tmp_path / "temp")
     assert result.order == ["1", "2", "3", "4"]
     assert result.runs["2"].outputs[1]  # the lyrics MiniMax heard
     saved = result.ui["4"]["audio"]
