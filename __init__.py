@@ -42,8 +42,15 @@ _API: dict[str, tuple[str, str]] = {
     "RunwareClient": (".plugin.runware.client", "RunwareClient"),
     "Timeout": (".plugin.transport.timeouts", "Timeout"),
     "resume_job": (".plugin.jobs.pipeline", "resume_job"),
+    "acover": (".plugin.jobs.aio", "acover"),
+    "aresume_job": (".plugin.jobs.aio", "aresume_job"),
+    "AsyncCoverClient": (".plugin.jobs.aio", "AsyncCoverClient"),
+    "cover_batch": (".plugin.batch.api", "cover_batch"),
     "Sandbox": (".plugin.sandbox", "Sandbox"),
     "Journal": (".plugin.journal.store", "Journal"),
+    # Money: prices, receipts
+    "spend_report": (".plugin.money.receipts", "spend_report"),
+    "load_caps": (".plugin.money.caps", "load_caps"),
     # Two-step workflow (MiniMax platform API)
     "CoverHandle": (".plugin.minimax.handle", "CoverHandle"),
     "MiniMaxClient": (".plugin.minimax.client", "MiniMaxClient"),

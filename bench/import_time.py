@@ -1,9 +1,15 @@
-"""Import time: the pack as ComfyUI loads it, and ``import minimax_cover``, vs ``import requests``.
+"""Import time: what the pack adds to a process that already has ``requests``.
 
 Each variant runs in a fresh interpreter (``python -c``) that times only the import with
 ``perf_counter``; variants are interleaved round by round and the best of N is kept. The
 ComfyUI variant loads the repo root ``__init__.py`` with ``spec_from_file_location`` under
 the folder name (as ComfyUI's ``load_custom_node`` does) and reads ``NODE_CLASS_MAPPINGS``.
+
+The baseline is ``import requests``, and every subject imports ``requests`` first: the pack
+uses ``requests`` (the Runware client) as soon as it runs a job, so comparing the pack alone
+with ``requests`` alone would count ``requests`` on one side only. The add-on of a subject is
+its time minus the baseline's. The CLI row builds the ``cover`` command's parser, as
+``minimax-cover cover`` does before it runs.
 """
 
 from __future__ import annotations
@@ -22,15 +28,17 @@ COMFY = (
     "spec.loader.exec_module(mod)\n"
     "n = len(mod.NODE_CLASS_MAPPINGS)\n"
 )
+BASELINE = "import requests (baseline)"
+COMFY_ROW = "requests + ComfyUI load of the pack folder + NODE_CLASS_MAPPINGS"
 VARIANTS: dict[str, str] = {
-    "import requests (baseline)": "import requests\n",
-    "import minimax_cover": "import minimax_cover\n",
-    "import minimax_cover.nodes + NODE_CLASS_MAPPINGS":
-        "import minimax_cover.nodes as m\nn = len(m.NODE_CLASS_MAPPINGS)\n",
-    "ComfyUI load of the pack folder + NODE_CLASS_MAPPINGS":
-        COMFY.format(init=str(ROOT / "__init__.py")),
-    "import requests, then the ComfyUI load":
-        "import requests\n" + COMFY.format(init=str(ROOT / "__init__.py")),
+    BASELINE: "import requests\n",
+    "requests + import minimax_cover": "import requests\nimport minimax_cover\n",
+    "requests + import minimax_cover.nodes + NODE_CLASS_MAPPINGS":
+        "import requests\nimport minimax_cover.nodes as m\nn = len(m.NODE_CLASS_MAPPINGS)\n",
+    COMFY_ROW: "import requests\n" + COMFY.format(init=str(ROOT / "__init__.py")),
+    "requests + the CLI with the cover parser (minimax-cover cover)":
+        "import requests\nfrom minimax_cover.plugin.cli import build_parser\n"
+        "build_parser('cover')\n",
 }
 HARNESS = (
     "import sys, time\n"
@@ -63,15 +71,15 @@ def run(quick: bool) -> dict[str, Any]:
             times[name].append(t)
             loads[name] = {"numpy": numpy, "torch": torch}
     best = {k: min(v) for k, v in times.items()}
-    base = best["import requests (baseline)"]
+    base = best[BASELINE]
     rows = [{"variant": k, "best_s": round(v, 4), "times_s": [round(t, 4) for t in times[k]],
              "over_requests_ms": round((v - base) * 1000, 1), "ratio": round(v / base, 2),
              "loads_numpy": loads[k]["numpy"], "loads_torch": loads[k]["torch"]}
             for k, v in best.items()]
-    comfy = best["ComfyUI load of the pack folder + NODE_CLASS_MAPPINGS"]
+    comfy = best[COMFY_ROW]
     return {"repetitions": reps, "rows": rows,
             "pack_over_requests_ms": round((comfy - base) * 1000, 1),
-            "target": "the pack adds < 100 ms over import requests",
+            "target": "the pack adds < 100 ms to a process with requests",
             "target_met": (comfy - base) < 0.100}
 
 
@@ -80,7 +88,7 @@ def report(res: dict[str, Any]) -> str:
     rows = [[r["variant"], f"{r['best_s'] * 1000:.1f} ms", f"{r['over_requests_ms']:+.1f} ms",
              f"{r['ratio']:.2f}", "yes" if r["loads_numpy"] else "no"] for r in res["rows"]]
     return table([f"fresh interpreter, best of {res['repetitions']}", "import time",
-                  "vs requests", "ratio", "numpy loaded"], rows)
+                  "added to requests", "ratio", "numpy loaded"], rows)
 
 
 def main(quick: bool = False) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Run the whole benchmark suite: ``python bench/run.py [--quick] [--only NAME ...]``.
 
-Runs per-job overhead, audio staging/decoding, batch throughput, import time and memory, prints
-a markdown table per benchmark and writes ``bench/results/<name>.json`` (with machine info).
+Runs per-job overhead, audio staging/decoding, batch throughput, import time, the start-up
+cost of one CLI process and memory, prints a markdown table per benchmark and writes
+``bench/results/<name>.json`` (with machine info).
 Not part of the pytest run. ``bench/audio_libs.py`` (library choice) is run separately.
 """
 
@@ -15,16 +16,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audio_codec  # noqa: E402
+import batch  # noqa: E402
 import import_time  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
+import startup  # noqa: E402
 import throughput  # noqa: E402
 
 SUITE = {
     "overhead": overhead.main,
     "audio_codec": audio_codec.main,
     "throughput": throughput.main,
+    "batch": batch.main,
     "import_time": import_time.main,
+    "startup": startup.main,
     "memory": memory.main,
 }
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..plugin.errors import Interrupted, SpecValidationError, Violation
 from . import widgets as W
-from .definition import DefinedNode, InputDef, NodeDef, OutputDef
+from .definition import DefinedNode, InputDef, NodeDef, OutputDef, PriceDef
 from .folders import temp_directory
 from .host import make_reporter
 
@@ -104,6 +104,10 @@ def cover_definition(spec: ModelSpec, node_id: str | None = None) -> NodeDef:
     widgets = W.input_defs(spec)
     required = tuple(i for i in widgets if not i.optional)
     optional = tuple(i for i in widgets if i.optional)
+    price = None
+    if spec.price_per_result_usd is not None:
+        per = "numberResults" if any(i.name == "numberResults" for i in widgets) else None
+        price = PriceDef(spec.price_per_result_usd, per)
     return NodeDef(
         node_id or node_id_for(spec), f"{spec.name} (Runware)", COVER_CATEGORY,
         description=(
@@ -112,7 +116,20 @@ def cover_definition(spec: ModelSpec, node_id: str | None = None) -> NodeDef:
             "one AUDIO batch, the first take's seed, the total cost and the request/response "
             "as JSON."),
         inputs=(*required, PREPROCESS_INPUT, *optional), outputs=COVER_OUTPUTS,
-        hidden={"unique_id": "UNIQUE_ID"}, is_output_node=False, is_api_node=False)
+        hidden={"unique_id": "UNIQUE_ID"}, is_output_node=False, is_api_node=False,
+        price=price)
+
+
+def price_text(spec: ModelSpec, values: dict[str, Any]) -> str | None:
+    """``Price: ~$0.30 (2 x $0.15, before sending)`` for the widget values, or None when the
+    model has no price: the status text shown before the node submits."""
+    price = cover_definition(spec).price
+    if price is None:
+        return None
+    from ..plugin.money.pricing import format_usd
+
+    return (f"Price: ~{format_usd(price.estimate(values))} ({price.count(values)} x "
+            f"{format_usd(price.usd)}, before sending)")
 
 
 def _elide(value: Any) -> Any:
@@ -248,7 +265,8 @@ def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, uniqu
     source = _source(audio, preprocess, node)
     reporter = make_reporter(None if unique_id is None else str(unique_id),
                              sandbox=bool(getattr(preprocess, "sandbox", False)))
-    reporter.send_text("Status: submitting")
+    shown = price_text(spec, values)
+    reporter.send_text("Status: submitting" + (f"\n{shown}" if shown else ""))
     try:
         result = cover(source, request=request, spec=spec, decode=True, output_dir=_output_dir(),
                        on_progress=reporter.on_progress, should_cancel=reporter.should_cancel)

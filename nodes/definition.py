@@ -3,7 +3,8 @@
 A :class:`NodeDef` says what a node is (id, display name, category, description, output/API
 flags), what it takes (:class:`InputDef`: type, default, range, tooltip, multiline, optional,
 combo choices, upload button) and what it returns (:class:`OutputDef`), plus the hidden values
-it wants (``UNIQUE_ID``, ...). Nothing in it is ComfyUI-version specific:
+it wants (``UNIQUE_ID``, ...) and what a run costs (:class:`PriceDef`, the V3 price badge).
+Nothing in it is ComfyUI-version specific:
 
 - :func:`v1_input_types` and :func:`v1_attributes` give the V1 class contract
   (``INPUT_TYPES``, ``RETURN_TYPES``, ``CATEGORY``, ``OUTPUT_NODE``, ``API_NODE``, ...); the pack's
@@ -30,6 +31,7 @@ __all__ = [
     "InputDef",
     "NodeDef",
     "OutputDef",
+    "PriceDef",
     "definition_of",
     "from_v1",
     "v1_attributes",
@@ -93,6 +95,43 @@ class OutputDef:
 
 
 @dataclass(frozen=True)
+class PriceDef:
+    """What a run of the node costs: ``usd`` per unit, times the value of the ``per`` widget
+    (``numberResults``), or once when ``per`` is ``None``.
+
+    V3 renders it as the ``price_badge`` ComfyUI's own API nodes show before a run (evaluated
+    by the frontend from the current widget values); where that is not supported, the node
+    shows the same price in its status text before it submits (:meth:`estimate`).
+    """
+
+    usd: float
+    per: str | None = None
+
+    def count(self, values: Mapping[str, Any]) -> int:
+        """How many units these widget values ask for (missing or linked: 1)."""
+        raw = values.get(self.per) if self.per else 1
+        try:
+            return max(1, int(raw)) if raw is not None and not isinstance(raw, bool) else 1
+        except (TypeError, ValueError):
+            return 1
+
+    def estimate(self, values: Mapping[str, Any]) -> float:
+        """The price for these widget values (a missing or linked count counts as 1)."""
+        return round(self.usd * self.count(values), 6)
+
+    def badge_expr(self) -> str:
+        """The JSONata expression of the V3 badge: ``{"type": "usd", "usd": ...}``."""
+        if self.per is None:
+            return f'{{"type":"usd","usd":{self.usd!r}}}'
+        lower = self.per.lower()
+        return ("(\n"
+                f'  $n := $lookup(widgets, "{lower}");\n'
+                f'  $n := $n ? $n : $lookup(widgets, "{self.per}");\n'
+                f'  {{"type":"usd","usd": $round({self.usd!r} * ($n ? $n : 1), 6)}}\n'
+                ")")
+
+
+@dataclass(frozen=True)
 class NodeDef:
     """Everything ComfyUI needs to know about a node, independent of the node API version.
 
@@ -100,7 +139,8 @@ class NodeDef:
     :data:`HIDDEN_KINDS` (``{"unique_id": "UNIQUE_ID"}``). Inputs are listed required first.
     ``is_api_node`` marks a Comfy.org partner node (ComfyUI's frontend then asks for a Comfy.org
     sign-in before it runs the graph, and the executor hands the node the user's Comfy.org
-    credentials); it is a field here so both APIs agree on it.
+    credentials); it is a field here so both APIs agree on it. ``price`` is what a run costs
+    (:class:`PriceDef`; ``per`` must name one of the inputs).
     """
 
     node_id: str
@@ -112,6 +152,7 @@ class NodeDef:
     hidden: Mapping[str, str] = field(default_factory=dict)
     is_output_node: bool = False
     is_api_node: bool = False
+    price: PriceDef | None = None
 
     def __post_init__(self) -> None:
         names = [i.name for i in self.inputs]
@@ -119,6 +160,9 @@ class NodeDef:
         if twice:
             raise PluginError(f"node {self.node_id!r}: input name(s) used twice: "
                               f"{', '.join(twice)}")
+        if self.price is not None and self.price.per is not None and self.price.per not in names:
+            raise PluginError(f"node {self.node_id!r}: the price counts per {self.price.per!r}, "
+                              "which is not an input")
         unknown = sorted(k for k in self.hidden.values() if k not in HIDDEN_KINDS)
         if unknown:
             raise PluginError(f"node {self.node_id!r}: unknown hidden type(s) {', '.join(unknown)} "
@@ -154,7 +198,8 @@ def v1_input_types(node: NodeDef) -> dict[str, dict[str, Any]]:
 
 
 def v1_attributes(node: NodeDef) -> dict[str, Any]:
-    """The static V1 class attributes: outputs, category, description, output/API flags."""
+    """The static V1 class attributes: outputs, category, description, output/API flags and
+    the pack's ``PRICE`` (``(usd, per)`` or ``None``)."""
     return {
         "RETURN_TYPES": tuple(o.kind for o in node.outputs),
         "RETURN_NAMES": tuple(o.name for o in node.outputs),
@@ -163,6 +208,8 @@ def v1_attributes(node: NodeDef) -> dict[str, Any]:
         "DESCRIPTION": node.description,
         "OUTPUT_NODE": node.is_output_node,
         "API_NODE": node.is_api_node,
+        # V1 has no price badge: the pack's own attribute, so the definition reads back whole
+        "PRICE": (node.price.usd, node.price.per) if node.price else None,
     }
 
 
@@ -182,6 +229,7 @@ class DefinedNode:
     DESCRIPTION: ClassVar[str] = ""
     OUTPUT_NODE: ClassVar[bool] = False
     API_NODE: ClassVar[bool] = False
+    PRICE: ClassVar[tuple[float, str | None] | None] = None
 
     @classmethod
     def node_definition(cls) -> NodeDef:
@@ -229,6 +277,7 @@ def from_v1(cls: type, node_id: str, display_name: str) -> NodeDef:
     kinds = tuple(getattr(cls, "RETURN_TYPES", ()) or ())
     names = tuple(getattr(cls, "RETURN_NAMES", ()) or ()) or kinds
     tips = tuple(getattr(cls, "OUTPUT_TOOLTIPS", ()) or ())
+    price = getattr(cls, "PRICE", None)
     outputs = tuple(OutputDef(str(k), str(names[i]) if i < len(names) else str(k),
                               str(tips[i] or "") if i < len(tips) else "")
                     for i, k in enumerate(kinds))
@@ -236,7 +285,8 @@ def from_v1(cls: type, node_id: str, display_name: str) -> NodeDef:
                    description=str(getattr(cls, "DESCRIPTION", "") or ""), inputs=tuple(inputs),
                    outputs=outputs, hidden=hidden,
                    is_output_node=bool(getattr(cls, "OUTPUT_NODE", False)),
-                   is_api_node=bool(getattr(cls, "API_NODE", False)))
+                   is_api_node=bool(getattr(cls, "API_NODE", False)),
+                   price=PriceDef(float(price[0]), price[1]) if price else None)
 
 
 def definition_of(cls: type, node_id: str | None = None,

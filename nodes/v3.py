@@ -54,6 +54,15 @@ def _output(io: Any, out: OutputDef) -> Any:
     return factory.Output(display_name=out.name, tooltip=out.tooltip or None)
 
 
+def _price_badge(io: Any, node: NodeDef) -> dict[str, Any]:
+    """``price_badge=`` for ``io.Schema`` when the node has a price and this ComfyUI renders
+    badges (``io.PriceBadge``, newer V3); nothing otherwise (the status text shows it)."""
+    if node.price is None or not hasattr(io, "PriceBadge"):
+        return {}
+    depends = io.PriceBadgeDepends(widgets=[node.price.per] if node.price.per else [])
+    return {"price_badge": io.PriceBadge(expr=node.price.badge_expr(), depends_on=depends)}
+
+
 def v3_schema(io: Any, node: NodeDef) -> Any:
     """The ``io.Schema`` of ``node`` (``io`` is ``comfy_api.latest.io``)."""
     return io.Schema(
@@ -61,7 +70,8 @@ def v3_schema(io: Any, node: NodeDef) -> Any:
         description=node.description, inputs=[_input(io, i) for i in node.inputs],
         outputs=[_output(io, o) for o in node.outputs],
         hidden=[io.Hidden(kind) for kind in dict.fromkeys(node.hidden.values())],
-        is_output_node=node.is_output_node, is_api_node=node.is_api_node)
+        is_output_node=node.is_output_node, is_api_node=node.is_api_node,
+        **_price_badge(io, node))
 
 
 def _accepted(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:

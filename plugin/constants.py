@@ -35,9 +35,25 @@ POLL_DEADLINE_S = 1200.0
 #: Sleeps are cut into slices of at most this, so interrupts are seen within a second.
 SLEEP_SLICE_S = 0.5
 
-#: Largest result file accepted from a URL (a 6-minute WAV at 48 kHz stereo is ~70 MB).
+#: Largest result file accepted from a URL (a 6-minute WAV at 48 kHz stereo is ~70 MB); inline
+#: (base64, data URI) results are decoded with the same cap.
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 DOWNLOAD_CHUNK_BYTES = 256 * 1024
+
+#: Whole-exchange deadline (connect, send, wait, read the answer) of a call or one result
+#: download; a ``sync`` submit adds its read timeout to it. A slow trickle cannot hold a call.
+EXCHANGE_DEADLINE_S = 600.0
+#: An answer or download averaging fewer bytes per second than this, measured once it has
+#: run RATE_WINDOW_S, is abandoned.
+MIN_TRANSFER_RATE_BPS = 4096.0
+RATE_WINDOW_S = 10.0
+#: Largest API answer read, its long strings (inline audio) excepted: those are spooled to a
+#: temporary file, each capped like a download, never held in memory.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+#: Strings of an API answer longer than this go to a temporary file (``SpooledText``).
+SPOOL_TEXT_BYTES = 256 * 1024
+#: JSON nested deeper than this is not an answer of the protocol.
+MAX_ANSWER_DEPTH = 64
 
 #: Unknown-outcome recovery: getResponse answers that do not know the task before giving up.
 RECOVERY_MAX_MISSES = 3

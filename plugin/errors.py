@@ -9,17 +9,27 @@ unsanitized response body.
 MinimaxCoverError
 ├── SpecValidationError      .violations: [Violation(path, rule, value)], all reported at once
 ├── AudioError               unreadable, unsupported or out-of-limits audio  (.path)
-│   └── AudioLimitError      duration/size/format outside the model's limits
+│   ├── AudioLimitError      duration/size/format outside the model's limits
+│   └── SilentSongError      a silent or near-silent song where one is refused (batch)
 ├── MissingAPIKeyError       names the environment variable and the config file
 ├── PluginError
 │   └── PluginLoadError      .name, .dist, cause chained
 ├── WorkflowError            headless runner: unknown node type, bad link, cycle
 ├── UsageError               a command-line value or file argument that cannot be used
+│   └── OutputPathError      the output destination cannot be written or named; nothing sent
+├── SpendingRefusedError     refused for money before anything was sent (.estimate_usd)
+│   ├── SpendingCapError     over a spending cap: job, batch or day (.cap, .limit_usd)
+│   └── InsufficientBalanceError  the account balance cannot pay the price (.balance_usd)
 ├── JournalError             the task journal cannot be read or written
+│   └── JobBusyError         another live process is running the same job (.task_uuid)
 ├── Interrupted              the host asked to stop (ComfyUI interrupt, Ctrl-C)
+├── ResultNotSavedError      a paid result could not be written (disk full, read-only folder:
+│                            .task_uuid, .path, .errno); `resume -o DIR` saves it elsewhere
 └── APIError                 .message, .body (sanitized), .task_uuid
     ├── APIConnectionError   the request may not have reached the server
     │   └── APITimeoutError
+    │       └── DeadlineExceededError  an answer or download passed its total deadline or
+    │                                  fell below the minimum rate (.received_bytes)
     ├── ResponseFormatError  the server answered something that is not the protocol
     ├── OutcomeUnknownError  a submit whose fate is unknown and that could not be recovered
     ├── APIStatusError       .status_code, .code, .parameter
@@ -32,6 +42,8 @@ MinimaxCoverError
     ├── TaskFailedError      a generation ended with status "error" (.provider_message,
     │                        .partial_results: what already succeeded and was paid for)
     └── DownloadError        a result could not be fetched or failed its content check
+        └── DownloadTimeoutError  ...because it passed its deadline or minimum rate (also a
+                                  DeadlineExceededError)
 ```
 """
 
@@ -48,20 +60,29 @@ __all__ = [
     "AudioError",
     "AudioLimitError",
     "AuthenticationError",
+    "DeadlineExceededError",
     "DownloadError",
+    "DownloadTimeoutError",
+    "InsufficientBalanceError",
     "InsufficientCreditsError",
     "Interrupted",
     "InvalidParameterError",
+    "JobBusyError",
     "JournalError",
     "MinimaxCoverError",
     "MissingAPIKeyError",
     "NotFoundError",
     "OutcomeUnknownError",
+    "OutputPathError",
     "PluginError",
     "PluginLoadError",
     "RateLimitError",
     "ResponseFormatError",
+    "ResultNotSavedError",
     "ServerError",
+    "SilentSongError",
+    "SpendingCapError",
+    "SpendingRefusedError",
     "SpecValidationError",
     "TaskFailedError",
     "UsageError",
@@ -127,6 +148,10 @@ class AudioLimitError(AudioError):
     """Reference audio outside the model's limits (duration, size, format); nothing was sent."""
 
 
+class SilentSongError(AudioError):
+    """The song is silent or near-silent and the caller refuses such songs; nothing was sent."""
+
+
 class MissingAPIKeyError(MinimaxCoverError):
     """No API key was found where the backend looks for one."""
 
@@ -154,8 +179,58 @@ class UsageError(MinimaxCoverError, ValueError):
     """A command-line value or argument that cannot be used (the message names the option)."""
 
 
+class OutputPathError(UsageError):
+    """The output destination cannot be used: not writable, under a file, or a name that
+    contradicts the format. Raised before anything is uploaded or paid for."""
+
+
+class SpendingRefusedError(MinimaxCoverError):
+    """A job or batch was refused for money (a cap, the balance) before anything was sent.
+
+    ``estimate_usd`` is the price of what was refused, ``limit_usd`` what it had to fit in.
+    """
+
+    def __init__(self, message: str, *, estimate_usd: float | None = None,
+                 limit_usd: float | None = None) -> None:
+        self.estimate_usd = estimate_usd
+        self.limit_usd = limit_usd
+        super().__init__(message)
+
+
+class SpendingCapError(SpendingRefusedError):
+    """The price would pass a spending cap: ``cap`` is ``"job"``, ``"batch"`` or ``"day"``;
+    ``committed_usd`` what that cap already counts (spent and in flight)."""
+
+    def __init__(self, message: str, *, cap: str, estimate_usd: float | None = None,
+                 limit_usd: float | None = None, committed_usd: float = 0.0) -> None:
+        self.cap = cap
+        self.committed_usd = committed_usd
+        super().__init__(message, estimate_usd=estimate_usd, limit_usd=limit_usd)
+
+
+class InsufficientBalanceError(SpendingRefusedError):
+    """The account's balance (``balance_usd``) is below the price; nothing was sent."""
+
+    def __init__(self, message: str, *, balance_usd: float, estimate_usd: float) -> None:
+        self.balance_usd = balance_usd
+        super().__init__(message, estimate_usd=estimate_usd, limit_usd=balance_usd)
+
+
 class JournalError(MinimaxCoverError):
     """The task journal cannot be opened, read or written (the message names the file)."""
+
+
+class JobBusyError(JournalError):
+    """The same job (same song and parameters) is being run by another live process.
+
+    Nothing was sent by this one; ``task_uuid`` is the other's job, ``owner`` its process.
+    """
+
+    def __init__(self, message: str, *, task_uuid: str | None = None,
+                 owner: str | None = None) -> None:
+        self.task_uuid = task_uuid
+        self.owner = owner
+        super().__init__(message)
 
 
 class Interrupted(MinimaxCoverError):
@@ -163,6 +238,21 @@ class Interrupted(MinimaxCoverError):
 
     def __init__(self, message: str = "interrupted", *, task_uuid: str | None = None) -> None:
         self.task_uuid = task_uuid
+        super().__init__(message)
+
+
+class ResultNotSavedError(MinimaxCoverError):
+    """A paid result could not be written to its folder (disk full, read-only, no permission).
+
+    The task ran and stays resumable in the journal: ``minimax-cover resume <task_uuid> -o
+    OTHER_DIR`` saves it elsewhere. ``errno`` is the operating system's error number.
+    """
+
+    def __init__(self, message: str, *, task_uuid: str | None = None, path: str | None = None,
+                 errno: int | None = None) -> None:
+        self.task_uuid = task_uuid
+        self.path = path
+        self.errno = errno
         super().__init__(message)
 
 
@@ -188,6 +278,19 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """A connect or read timeout expired."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """An answer or a download took longer than its total deadline, or arrived slower than the
+    minimum rate (``Timeout.total_s``, ``Timeout.min_rate_bps``).
+
+    Nothing is lost: a submit whose answer was cut is looked up with ``getResponse``, and a
+    result download can be resumed. ``received_bytes`` counts what had arrived.
+    """
+
+    def __init__(self, message: str, *, received_bytes: int = 0, **kwargs: Any) -> None:
+        self.received_bytes = received_bytes
+        super().__init__(message, **kwargs)
 
 
 class ResponseFormatError(APIError):
@@ -275,3 +378,8 @@ class TaskFailedError(APIError):
 
 class DownloadError(APIError):
     """A result could not be downloaded, was too large, or is not the requested format."""
+
+
+class DownloadTimeoutError(DownloadError, DeadlineExceededError):
+    """A result download passed its total deadline or fell below the minimum rate; the task
+    is paid and resumable (``minimax-cover resume``)."""

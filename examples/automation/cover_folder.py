@@ -3,11 +3,18 @@
 Usage::
 
     python examples/automation/cover_folder.py SONGS_DIR --prompt "lo-fi jazz cover" \
-        [--output-dir covers] [--results 1] [--format MP3] [--seed 42]
+        [--output-dir covers] [--results 1] [--format MP3] [--seed 42] \
+        [--concurrency 4] [--max-cost 5.00]
 
-Uses the Python API (``minimax_cover.cover``). Without ``RUNWARE_API_KEY`` it runs against the
-local sandbox (synthetic audio, no cost) and the summary says ``"sandbox": true``. One failed
-song does not stop the others; the exit code is 1 if any song failed, 2 for bad arguments.
+Uses the batch API (``minimax_cover.cover_batch``): every song is checked before anything is
+uploaded, songs run concurrently, and **running the script again pays nothing** for songs
+already covered (their files are kept, the journal knows them) and collects, by ``taskUUID``,
+any song that was paid for but not saved (a killed run). Costs are requested (``includeCost``)
+so ``costTotal`` is what this run spent. Without ``RUNWARE_API_KEY`` it runs against the local
+sandbox (synthetic audio, no cost) and the summary says ``"sandbox": true``.
+
+Exit code: the batch's (0 all covered, 1 a song failed, 2 bad arguments or invalid songs,
+3 an outcome unknown, 4 stopped by ``--max-cost``); see ``minimax-cover batch --help``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-AUDIO_SUFFIXES = {".mp3", ".wav", ".flac", ".ogg", ".m4a"}
+DONE = ("saved", "resumed", "skipped", "duplicate")
 
 
 def cover_folder(
@@ -29,37 +36,40 @@ def cover_folder(
     number_results: int = 1,
     output_format: str = "MP3",
     seed: int | None = None,
-) -> dict[str, Any]:
-    """Cover each audio file in ``folder`` (sorted by name); return the summary dict."""
+    concurrency: int = 4,
+    max_cost: float | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Cover each audio file in ``folder`` (sorted by name); return the summary and exit code."""
     import minimax_cover
-    from minimax_cover import MinimaxCoverError
 
-    songs = sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
-    items: list[dict[str, Any]] = []
-    for song in songs:
-        try:
-            result = minimax_cover.cover(
-                song, prompt=prompt, seed=seed, number_results=number_results,
-                output_format=output_format, output_dir=output_dir, output_stem=song.stem,
-            )
-        except MinimaxCoverError as exc:
-            items.append({"song": str(song), "ok": False, "error": str(exc),
-                          "taskUUID": getattr(exc, "task_uuid", None)})
-            continue
-        items.append({"song": str(song), "ok": True, **result.to_dict()})
-    return {
+    report = minimax_cover.cover_batch(
+        folder, prompt=prompt, seed=seed, number_results=number_results,
+        output_format=output_format, output_dir=output_dir, concurrency=concurrency,
+        max_cost=max_cost, receipt_name="cover_folder")
+    items = [{
+        "song": str(folder / r.song), "ok": r.status in DONE, "status": r.status,
+        "taskUUID": r.task_uuid, "cost": r.cost, "error": r.error, "reason": r.reason,
+        "outputs": [{"path": path, "seed": seed_}
+                    for path, seed_ in zip(r.files, r.seeds + [None] * len(r.files))],
+    } for r in report.rows]
+    summary = {
         "folder": str(folder),
-        "songs": len(songs),
+        "songs": len(report.rows),
         "succeeded": sum(1 for i in items if i["ok"]),
         "failed": sum(1 for i in items if not i["ok"]),
-        "sandbox": any(i.get("sandbox") for i in items),
-        "costTotal": sum(i.get("costTotal") or 0.0 for i in items),
+        "skipped": report.count("skipped"),
+        "sandbox": report.sandbox,
+        "costTotal": report.cost,
+        "receipt": report.receipt.get("json"),
         "items": items,
     }
+    return summary, report.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, cover the folder, print the JSON summary on stdout."""
+    from minimax_cover import MinimaxCoverError
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--prompt", required=True, help="positivePrompt (10-300 characters)")
@@ -67,15 +77,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=int, default=1, help="numberResults (1-4)")
     parser.add_argument("--format", default="MP3", choices=["MP3", "WAV", "FLAC", "OGG"])
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, default=4, help="songs in flight")
+    parser.add_argument("--max-cost", type=float, default=None, help="spending cap in USD")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"error: not a folder: {args.folder}", file=sys.stderr)
         return 2
-    summary = cover_folder(args.folder, args.prompt, output_dir=args.output_dir,
-                           number_results=args.results, output_format=args.format,
-                           seed=args.seed)
+    try:
+        summary, code = cover_folder(
+            args.folder, args.prompt, output_dir=args.output_dir, number_results=args.results,
+            output_format=args.format, seed=args.seed, concurrency=args.concurrency,
+            max_cost=args.max_cost)
+    except MinimaxCoverError as exc:  # invalid songs or options: nothing was sent
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(summary, indent=2))
-    return 1 if summary["failed"] else 0
+    return code
 
 
 if __name__ == "__main__":

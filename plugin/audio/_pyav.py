@@ -14,7 +14,7 @@ from ..errors import AudioError
 from .data import Audio, AudioInfo
 from .formats import format_for_container
 
-__all__ = ["INSTALL_HINT", "decode", "import_av", "probe"]
+__all__ = ["INSTALL_HINT", "decode", "import_av", "probe", "verify"]
 
 INSTALL_HINT = 'pip install "minimax-cover[m4a]"'
 
@@ -126,3 +126,36 @@ def decode(src: str | bytes, name: str) -> Audio:
         raise AudioError(f"{name}: contains no audio samples", path=_path(src))
     samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
     return Audio(samples.reshape(channels, -1), rate)
+
+
+def verify(src: str | bytes, name: str, size: int | None) -> AudioInfo:
+    """Decode every frame of the first audio stream, keeping none; check the declared length.
+
+    :raises AudioError: unreadable, corrupt, no samples, or fewer than the header declares.
+    """
+    av = import_av()
+    assert av is not None
+    info = probe(src, name, size)
+    container = _open(av, src, name)
+    samples = 0
+    rate = info.sample_rate
+    with container:
+        stream = _audio_stream(container, name, src)
+        try:
+            for frame in container.decode(stream):
+                samples += int(frame.samples)
+                rate = int(frame.sample_rate or rate)
+        except (av.FFmpegError, ValueError) as exc:
+            raise AudioError(
+                f"{name}: truncated or corrupt audio ({_reason(exc)})", path=_path(src)
+            ) from exc
+    if samples == 0 or rate <= 0 or info.channels <= 0:
+        raise AudioError(f"{name}: contains no audio samples", path=_path(src))
+    present = samples / rate
+    if info.duration_s > 0 and present < info.duration_s * 0.995 - 0.05:
+        raise AudioError(
+            f"{name}: truncated or corrupt: the header declares {info.duration_s:.1f} s, "
+            f"only {present:.1f} s could be decoded", path=_path(src))
+    return AudioInfo(format=info.format, duration_s=present, sample_rate=rate,
+                     channels=info.channels, size_bytes=size, name=name, path=_path(src),
+                     subtype=info.subtype)

@@ -19,6 +19,7 @@ from . import _pyav
 from .data import Audio, AudioInfo
 from .formats import FORMATS, SOUNDFILE_FORMATS
 from .mp3scan import scan_mp3
+from .quiet import quietly
 from .sniff import sniff_format
 
 if TYPE_CHECKING:
@@ -252,6 +253,7 @@ def _read_planar(handle: Any, np: Any, *, exact: bool) -> Any:
     return out if pos == declared else out[:, :pos]
 
 
+@quietly  # libmpg123 prints to fd 2 on a damaged MP3; the AudioError says it once
 def read_audio(source: AudioSource, *, format: str | None = None) -> Audio:
     """Decode a whole audio file to float32 ``[channels, samples]``.
 
@@ -281,6 +283,7 @@ def read_audio(source: AudioSource, *, format: str | None = None) -> Audio:
     return audio
 
 
+@quietly
 def probe_audio(source: AudioSource) -> AudioInfo:
     """Read an audio file's format, duration, rate, channels and size from its headers.
 
@@ -441,8 +444,10 @@ def write_audio(
             write(tmp)
             os.replace(tmp, path)
         except (sf.SoundFileError, RuntimeError, ValueError, OSError) as exc:
-            if tmp is not None and os.path.exists(tmp):
+            try:  # never let the cleanup (a read-only folder) hide the first error
                 os.remove(tmp)
+            except OSError:
+                pass
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _sf_reason(exc)
             raise AudioError(f"{base}: cannot write {fmt} ({reason})", path=path) from exc
         return

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import AudioError, SpecValidationError, Violation, short_repr
 from ..jobs.local_audio import check_local_audio, fingerprint
+from ..jobs.silence import check_silence
 from ..spec.aliases import request_from_keywords
 from ..spec.model import ModelSpec
 from ..spec.predicates import staged_reference
@@ -88,10 +89,15 @@ class CheckedRow:
 
 
 class SongCache:
-    """Limits checks and fingerprints of local songs, once per file version."""
+    """Limits, silence checks and fingerprints of local songs, once per file version.
 
-    def __init__(self) -> None:
+    :param allow_silent: a (near-)silent song is a warning, not an invalid row.
+    """
+
+    def __init__(self, *, allow_silent: bool = False) -> None:
         self._seen: dict[Any, tuple[str, BaseException | None]] = {}
+        self.allow_silent = allow_silent
+        self.warnings: dict[str, str] = {}
 
     def _key(self, source: Any) -> Any:
         if isinstance(source, str) and staged_reference(source) is None:
@@ -112,6 +118,9 @@ class SongCache:
             return digest
         try:
             check_local_audio(source)
+            silent = check_silence(source, allow=self.allow_silent, what=str(source))
+            if silent:
+                self.warnings[str(source)] = silent
         except (AudioError, SpecValidationError) as exc:
             if key is not None:
                 self._seen[key] = ("", exc)
@@ -161,7 +170,12 @@ def build_row_request(row: ManifestRow, defaults: dict[str, Any], spec: ModelSpe
     except SpecValidationError as exc:
         problems.extend(_problem(row, v.path, v.rule, v.value, v.has_value)
                         for v in exc.violations)
-        request = dict(defaults)
+        bad = {v.path for v in exc.violations}  # unknown keywords: check the rest anyway
+        try:
+            request = request_from_keywords(
+                defaults, spec, **{k: v for k, v in params.items() if k not in bad})
+        except SpecValidationError:
+            request = dict(defaults)
     lyrics, problem = _lyrics(row)
     if problem is not None:
         problems.append(problem)
@@ -206,14 +220,15 @@ def check_row(row: ManifestRow, defaults: dict[str, Any], spec: ModelSpec,
 
 
 def check_rows(rows: list[ManifestRow], defaults: dict[str, Any], spec: ModelSpec,
-               *, skip_invalid: bool = False) -> list[CheckedRow]:
+               *, skip_invalid: bool = False, allow_silent: bool = False) -> list[CheckedRow]:
     """Check every row; raise unless all pass (or ``skip_invalid``).
 
     :param defaults: request values every row starts from (the command line's options).
+    :param allow_silent: a (near-)silent song is sent with a warning instead of refused.
     :raises BatchValidationError: some rows cannot run and ``skip_invalid`` is False; it lists
         every problem of every row. Nothing was uploaded or paid for.
     """
-    songs = SongCache()
+    songs = SongCache(allow_silent=allow_silent)
     checked = [check_row(row, defaults, spec, songs) for row in rows]
     problems = [p for c in checked for p in c.problems]
     if problems and not skip_invalid:

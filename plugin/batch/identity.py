@@ -1,10 +1,10 @@
 """A row's identity, and the file names its outputs get.
 
 **Identity.** A job is known by its song's content and its normalized parameters (defaults
-filled, ``taskUUID`` left out) on one endpoint, whatever manifest, path or spelling it came
-from: the digest :class:`~..jobs.job.CoverJob` journals every job under. A CSV row with
-``seed`` ``"42"`` and a JSONL row with ``42`` are the same job; so is a ``cover`` run of the
-same song with the same options.
+filled, ``taskUUID`` left out) on one service, whatever manifest, path or spelling it came
+from: :func:`~..jobs.identity.job_identity`, the digest :class:`~..jobs.job.CoverJob` claims
+and journals every job under. A CSV row with ``seed`` ``"42"`` and a JSONL row with ``42`` are
+the same job; so is a ``cover`` run of the same song with the same options.
 
 **Names.** Outputs are named after the row's song (``chorus.wav`` -> ``chorus.mp3``, numbered
 ``chorus_1.mp3``... with ``numberResults`` > 1). When that name is taken, by another row of the
@@ -17,29 +17,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..jobs.identity import job_identity, service_of
 from ..jobs.job import output_path
-from ..journal.store import request_digest
 from ..spec.predicates import is_url, is_uuid
 
-__all__ = ["job_identity", "output_files", "song_stem", "unique_stem"]
+__all__ = ["job_identity", "output_files", "service_of", "song_stem", "unique_stem"]
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 _MAX_STEM = 96
-
-
-def job_identity(request: Mapping[str, Any], fingerprint: str, endpoint: str) -> str:
-    """The journal digest of a job: ``request`` without ``taskUUID``, the song's content
-    fingerprint in place of ``inputs.audio``, and the backend's endpoint."""
-    inputs = request.get("inputs")
-    basis = {**request, "inputs": {**(inputs if isinstance(inputs, Mapping) else {}),
-                                   "audio": fingerprint}}
-    basis.pop("taskUUID", None)
-    return request_digest({**basis, "_backend": endpoint})
 
 
 def song_stem(song: Any) -> str:

@@ -112,9 +112,9 @@ class BatchReport:
     @property
     def estimate(self) -> float:
         """The price of every row this run would submit or did submit."""
-        return round(sum(r.estimate or 0.0 for r in self.rows
+        return round(sum((r.estimate or 0.0 for r in self.rows
                          if r.status in ("saved", "failed", "unknown", "interrupted",
-                                         "would-run")), 6)
+                                         "would-run")), 0.0), 6)
 
     @property
     def finished(self) -> bool:

@@ -4,8 +4,10 @@ Each command group lives in its own module and adds itself with ``add_parser(sub
 plugins add commands through the ``register_commands`` hook. Errors of the package become one
 clear line on stderr and a documented exit code; ``--debug`` shows the traceback.
 
-Exit codes: 0 success, 1 failure (API, network, task), 2 invalid input or usage (nothing was
-sent), 3 outcome unknown (a task may have run; resume it), 130 interrupted.
+Exit codes: 0 success, 1 failure (API, network, task), 2 invalid input or usage, or refused
+for money (a spending cap, the balance; nothing was sent), 3 outcome unknown (a task may have
+run; resume it), 4 paid but not saved (a result failed its download or content check, or
+could not be written: `minimax-cover resume TASK [-o DIR]`), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -21,20 +23,32 @@ from typing import NoReturn
 
 from ..errors import (
     AudioError,
+    DownloadError,
     Interrupted,
     MinimaxCoverError,
     OutcomeUnknownError,
+    ResultNotSavedError,
     SpecValidationError,
+    SpendingRefusedError,
     UsageError,
     WorkflowError,
 )
 
-__all__ = ["EXIT_FAILURE", "EXIT_INVALID", "EXIT_OK", "EXIT_UNKNOWN", "build_parser", "main"]
+__all__ = [
+    "EXIT_FAILURE",
+    "EXIT_INVALID",
+    "EXIT_NOT_SAVED",
+    "EXIT_OK",
+    "EXIT_UNKNOWN",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_UNKNOWN = 3
+EXIT_NOT_SAVED = 4  # the task ran (paid) but a result is not saved: resume it
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
 
@@ -54,11 +68,32 @@ class CommandParser(argparse.ArgumentParser):
 
 #: Modules (relative to this package) that each define ``add_parser(subparsers)``.
 COMMAND_MODULES = ("schema_cmds", "cover_cmd", "sandbox_cmd", "plugins_cmd", "jobs_cmd",
-                   "preprocess_cmd", "compare_cmd")
+                   "preprocess_cmd", "compare_cmd", "batch_cmd", "money_cmds")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every built-in and plugin command."""
+#: Built-in commands and the module that adds each: running one builds only its parser (no
+#: other command module, no plugin commands), part of a fast start. Other names (plugin
+#: commands, ``cover-<slug>``, ``--help``) build the full parser.
+COMMAND_OF: dict[str, str] = {
+    "cover": "cover_cmd", "schema": "schema_cmds", "validate": "schema_cmds",
+    "sandbox": "sandbox_cmd", "plugins": "plugins_cmd", "jobs": "jobs_cmd",
+    "resume": "jobs_cmd", "preprocess": "preprocess_cmd", "compare": "compare_cmd",
+}
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The built-in command ``argv`` runs, or None (global flags may come first)."""
+    for arg in argv:
+        if arg in ("-h", "--help", "--version"):
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMAND_OF else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every built-in and plugin command (``command``: only that
+    built-in command's module, see :data:`COMMAND_OF`)."""
     from ... import __version__
 
     parser = CommandParser(
@@ -70,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(*flags, action="store_true", help=help_text)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    if command in COMMAND_OF:
+        importlib.import_module(f".{COMMAND_OF[command]}", __name__).add_parser(sub)
+        _add_global_flags(sub)
+        return parser
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f".{name}", __name__)
@@ -79,13 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.add_parser(sub)
     _add_plugin_commands(sub)
+    _add_global_flags(sub)
+    return parser
+
+
+def _add_global_flags(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``-q/-v/--debug`` on every command and sub-command (``jobs forget -q``)."""
     for command in set(sub.choices.values()):
         for flags, help_text in _GLOBAL_FLAGS:
             # SUPPRESS: given after the command it sets the flag; absent, it keeps the value
             # given before the command (argparse would otherwise reset it to False).
             command.add_argument(*flags, action="store_true", default=argparse.SUPPRESS,
                                  help=help_text)
-    return parser
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_global_flags(action)
 
 
 def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -97,10 +144,13 @@ def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 
 def _exit_code(exc: MinimaxCoverError) -> int:
-    if isinstance(exc, (SpecValidationError, AudioError, WorkflowError, UsageError)):
+    if isinstance(exc, (SpecValidationError, AudioError, WorkflowError, UsageError,
+                        SpendingRefusedError)):
         return EXIT_INVALID
     if isinstance(exc, OutcomeUnknownError):
         return EXIT_UNKNOWN
+    if isinstance(exc, (DownloadError, ResultNotSavedError)):
+        return EXIT_NOT_SAVED
     if isinstance(exc, Interrupted):
         return EXIT_INTERRUPTED
     return EXIT_FAILURE
@@ -113,7 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout) with a documented exit code; tracebacks only with ``--debug``. A reader that
     closes the pipe early (``| head``) ends the command quietly.
     """
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO if args.verbose

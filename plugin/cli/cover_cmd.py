@@ -2,6 +2,8 @@
 
 Validate, stage, submit, wait with a progress line, download, write files, print a summary.
 With no API key the Runware backend starts the local sandbox in-process and says so.
+``SONG`` and ``--lyrics-file`` may be ``-`` (stdin). Unless the request says otherwise the CLI
+uses ``deliveryMethod: async`` (see :data:`CLI_DELIVERY`).
 """
 
 from __future__ import annotations
@@ -9,14 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from ..audio.formats import format_for_suffix
-from ..errors import SpecValidationError, Violation
+from ..errors import SpecValidationError, UsageError, Violation
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from .options import add_schema_options, collect_schema_options
+
+#: The CLI's delivery when none is given: a submit answered at once, then ``getResponse``
+#: polls. The job is journaled as submitted within a second, survives a dropped connection or
+#: a killed process (``resume`` collects it), reports progress while it runs and stops at
+#: Ctrl-C between polls; a ``sync`` submit holds one HTTP request open for the whole
+#: generation (minutes). The nodes default to ``async`` for the same reasons.
+CLI_DELIVERY = "async"
+STDIN = "-"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,10 +49,19 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
         "media UUID). Without RUNWARE_API_KEY it runs against the local sandbox (synthetic "
         "audio) and says so.",
     )
-    p.add_argument("song", nargs="?", help="audio file (WAV/FLAC/MP3/OGG), URL or media UUID")
+    p.add_argument("song", nargs="?",
+                   help="audio file (WAV/FLAC/MP3/OGG), URL, media UUID, or - for stdin")
     p.add_argument("-o", "--output", type=Path, default=Path("."),
-                   help="output folder, or a file name (numbered when numberResults > 1)")
-    p.add_argument("--lyrics-file", type=Path, help="read settings.lyrics from this file")
+                   help="output folder, or a file name (numbered when numberResults > 1); "
+                        "its extension sets --format and must agree with it. An existing "
+                        "file is kept: the new one gets a new name (<name>-1)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files instead of choosing a new name")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate and price the job (Runware's dry run, else the price "
+                        "table), print the price and stop: nothing is uploaded or run")
+    p.add_argument("--lyrics-file", type=Path,
+                   help="read settings.lyrics from this file (- for stdin)")
     p.add_argument("--request", type=Path,
                    help="a request JSON file to start from (options override it)")
     p.add_argument("--preprocess", type=Path, metavar="HANDLE.json",
@@ -60,36 +77,6 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
 
     add_compare_option(p)
     p.set_defaults(func=cmd_cover, spec=spec)
-
-
-def _progress_printer(enabled: bool) -> Any:
-    started = time.monotonic()
-    tty = sys.stderr.isatty()
-
-    def show(event: Any) -> None:
-        if not enabled:
-            return
-        fraction = getattr(event, "progress", None)
-        pct = f" {fraction * 100:.0f}%" if fraction is not None else ""
-        cost = f" ${event.cost:.4f}" if getattr(event, "cost", None) is not None else ""
-        line = (f"[{time.monotonic() - started:5.1f}s] {event.phase}: "
-                f"{event.done}/{event.total} result(s){pct}{cost}")
-        print(("\r" + line) if tty else line, end="" if tty else "\n", file=sys.stderr,
-              flush=True)
-
-    return show
-
-
-def _split_output(output: Path, spec: ModelSpec) -> tuple[Path, str | None]:
-    """``(folder, stem)`` for ``-o``: a name ending in an output format's suffix is a file."""
-    fmt = format_for_suffix(output.suffix) if output.suffix else None
-    try:
-        formats = spec.field("outputFormat").enum or ()
-    except KeyError:
-        formats = ()
-    if fmt is not None and fmt.name in formats:
-        return output.parent, output.stem
-    return output, None
 
 
 def _read_request(args: argparse.Namespace) -> dict[str, Any]:
@@ -109,20 +96,50 @@ def _read_request(args: argparse.Namespace) -> dict[str, Any]:
             value = {**request[key], **value}  # nested objects are merged, not replaced
         request[key] = value
     if args.lyrics_file:
-        try:
-            lyrics = args.lyrics_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SpecValidationError([Violation("--lyrics-file", f"cannot read: {exc.strerror}",
-                                                 str(args.lyrics_file))]) from None
-        request["settings"] = {**(request.get("settings") or {}), "lyrics": lyrics}
+        request["settings"] = {**(request.get("settings") or {}),
+                               "lyrics": _read_lyrics(args.lyrics_file)}
     request.setdefault("includeCost", True)  # the summary shows the cost
+    if _has_async(args.spec):
+        request.setdefault("deliveryMethod", CLI_DELIVERY)
     return request
+
+
+def _has_async(spec: ModelSpec) -> bool:
+    try:
+        return CLI_DELIVERY in (spec.field("deliveryMethod").enum or ())
+    except KeyError:
+        return False
+
+
+def _read_lyrics(path: Path) -> str:
+    """``--lyrics-file``: a file, or stdin for ``-``."""
+    try:
+        if str(path) == STDIN:
+            return sys.stdin.read().strip()
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SpecValidationError([Violation("--lyrics-file", f"cannot read: {reason}",
+                                             str(path))]) from None
+
+
+def _read_song(args: argparse.Namespace) -> Any:
+    """SONG as the pipeline takes it: a path/URL/UUID string, or the bytes of stdin (``-``)."""
+    if args.song != STDIN:
+        return args.song
+    if args.lyrics_file is not None and str(args.lyrics_file) == STDIN:
+        raise UsageError("SONG and --lyrics-file cannot both be - (stdin)")
+    data = sys.stdin.buffer.read()
+    if not data:
+        raise SpecValidationError([Violation("SONG", "stdin is empty (no audio was piped in)",
+                                             has_value=False)])
+    return data
 
 
 def cmd_cover(args: argparse.Namespace) -> int:
     from ..jobs.pipeline import cover
+    from .progress import ProgressLine
 
-    request = _read_request(args)
     source: Any = args.song
     if args.preprocess:
         from ..minimax.handle import CoverHandle
@@ -131,33 +148,91 @@ def cmd_cover(args: argparse.Namespace) -> int:
     elif source is None:
         raise SpecValidationError([Violation("SONG", "is required (or --preprocess)",
                                              has_value=False)])
-    out_dir, stem = _split_output(args.output, args.spec)
-    result = cover(
-        source,
-        request,
-        spec=args.spec,
-        output_dir=out_dir,
-        output_stem=stem,
-        decode=True,
-        backend=args.backend,
-        journal=False if args.no_journal else None,
-        resume=not args.no_resume,
-        on_progress=_progress_printer(not (args.no_progress or args.quiet)),
-    )
-    if sys.stderr.isatty() and not args.no_progress:
-        print(file=sys.stderr)
+    else:
+        source = _read_song(args)
+    request = _read_request(args)
+    if args.dry_run:
+        return _dry_run(args, source, request)
+    show = not (args.no_progress or args.quiet)
+    with ProgressLine(show, delivery=request.get("deliveryMethod")) as progress:
+        result = cover(
+            source,
+            request,
+            spec=args.spec,
+            output=args.output,
+            overwrite=args.overwrite,
+            backend=args.backend,
+            journal=False if args.no_journal else None,
+            resume=not args.no_resume,
+            on_progress=progress,
+        )
     from .compare_cmd import write_compare_page
 
     write_compare_page(args, source, result)
     if args.json:
+        doc = result.to_dict()
+        try:
+            doc["seed"] = args.spec.value(result.request, "seed")  # the one to pass to --seed
+        except KeyError:
+            pass
+        print(json.dumps(doc, indent=2))
+        return 0
+    print_summary(result, args.spec)
+    return 0
+
+
+def _dry_run(args: argparse.Namespace, source: Any, request: dict[str, Any]) -> int:
+    """``--dry-run``: the price of the job, validated; nothing uploaded, run or journaled."""
+    from ..jobs.pipeline import cover
+    from ..money.pricing import format_usd
+
+    result = cover(source, request, spec=args.spec, output=args.output,
+                   overwrite=args.overwrite, backend=args.backend, dry_run=True)
+    if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
+    count = args.spec.value(result.request, "numberResults")
+    where = "SANDBOX (nothing is charged)" if result.sandbox else result.backend_label
+    print(f"dry run via {where}: nothing was uploaded or run")
+    print(f"price: {format_usd(result.estimated_cost)} for {count} result(s) "
+          f"(from the {result.price_source})")
+    return 0
+
+
+def print_summary(result: Any, spec: ModelSpec) -> None:
+    """The text summary of a finished job: where it ran, each file, seed and cost."""
+    from ..jobs.seeds import seed_range
+
     banner = "SANDBOX (synthetic audio, not MiniMax)" if result.sandbox else result.backend_label
     print(f"cover {result.task_uuid} via {banner}" + (" [resumed]" if result.resumed else ""))
     for out in result.outputs:
-        duration = f"{out.audio.duration_s:6.1f} s" if out.audio else "      ?"
+        duration = _duration(out.path)
         cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"
-        print(f"  {out.path}  {duration}  seed {out.seed}  cost {cost}")
+        print(f"  {out.path}  {duration}  seed {_seed(out, seed_range(spec))}  cost {cost}")
+    seed = spec.value(result.request, "seed") if seed_range(spec) else None
+    if seed is not None:
+        print(f"seed: {seed} (same song, prompt and --seed {seed} make these takes again)")
     total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
     print(f"total cost: {total}" + ("  (sandbox: nothing was charged)" if result.sandbox else ""))
-    return 0
+
+
+def _seed(out: Any, bounds: tuple[int, int] | None) -> str:
+    if out.seed is None:
+        return "?"
+    if out.seed_reusable is False and bounds is not None:
+        return (f"{out.seed} (drawn by the server outside {bounds[0]}–{bounds[1]}: "
+                "cannot be passed to --seed)")
+    return str(out.seed)
+
+
+def _duration(path: Path | None) -> str:
+    """``"  12.0 s"`` from the file's headers (nothing decoded), or ``"      ?"``."""
+    if path is None:
+        return "      ?"
+    from ..audio import probe_audio
+    from ..errors import AudioError
+
+    try:
+        return f"{probe_audio(path).duration_s:6.1f} s"
+    except (AudioError, OSError):
+        return "      ?"

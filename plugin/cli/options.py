@@ -57,9 +57,26 @@ def add_schema_options(parser: argparse.ArgumentParser, spec: ModelSpec) -> None
             if "enum" in prop:
                 kwargs["choices"] = prop["enum"]
                 kwargs["metavar"] = "{" + ",".join(str(v) for v in prop["enum"]) + "}"
+                if kwargs["type"] is str:  # any case: --format mp3 is sent as MP3
+                    kwargs["type"] = _any_case(names.field)
             else:
                 kwargs["metavar"] = "TEXT" if prop.get("type") == "string" else "N"
+        if names.field.name == "seed":
+            from ..jobs.seeds import seed_help
+
+            kwargs["help"] = seed_help(spec) or kwargs["help"]
         group.add_argument(*flags, **kwargs)
+
+
+def _any_case(f: Any) -> Any:
+    """An argparse ``type`` giving the enum value of ``f`` that a string spells in any case."""
+    from ..spec.enums import canonical_value
+
+    def convert(text: str) -> Any:
+        return canonical_value(f, text)
+
+    convert.__name__ = f.name  # argparse names the type in "invalid <type> value" errors
+    return convert
 
 
 def collect_schema_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -71,6 +71,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="processing seconds per generation (default 0)")
     p.add_argument("--ttl", type=int, default=3600, metavar="S",
                    help="lifetime of result URLs without a request ttl (default 3600)")
+    p.add_argument("--balance", type=float, default=None, metavar="USD",
+                   help="the account's balance in USD (default: unlimited); tasks it cannot "
+                        "pay are refused with HTTP 402 insufficientCredits")
     p.add_argument("--fault", action="append", type=_fault_arg, default=[],
                    metavar="KIND[:ARG][:TIMES][@TASKTYPE]",
                    help="inject a fault (repeatable), e.g. status:429:2, status:503@getResponse, "
@@ -86,7 +89,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     try:
         sandbox = Sandbox(api_key=args.key, port=args.port, latency_s=args.latency,
-                          faults=args.fault, default_ttl_s=args.ttl).start()
+                          faults=args.fault, default_ttl_s=args.ttl,
+                          balance_usd=args.balance).start()
     except (OSError, ValueError) as exc:
         print(f"error: cannot start the sandbox: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -99,6 +103,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             print(json.dumps({"sandbox": True, "url": sandbox.url, "api_key": args.key}))
         else:
             print(f"SANDBOX (synthetic audio, NOT MiniMax Music Cover) at {sandbox.url}")
+            if args.balance is not None:
+                print(f"account balance: ${args.balance:.2f} (sandbox credit)")
             print(f"export RUNWARE_API_URL={sandbox.url} RUNWARE_API_KEY={args.key}")
             print("Press Ctrl-C to stop.")
         sys.stdout.flush()

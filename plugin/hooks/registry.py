@@ -61,6 +61,9 @@ BUILTIN_PLUGINS: tuple[tuple[str, str, bool], ...] = (
     ("media_staging", "plugin.jobs.media_staging", True),
     ("nodes", "nodes.plugin", True),
     ("minimax_backend", "plugin.minimax.backend", False),
+    ("spending_guard", "plugin.money.guard", False),
+    ("thread_executor", "plugin.batch.executors", True),
+    ("dask_executor", "plugin.batch.dask_executor", False),
 )
 #: The package root (``minimax_cover``, or the folder name ComfyUI imported the pack under).
 _ROOT_PACKAGE = __name__.rsplit(".", 3)[0]

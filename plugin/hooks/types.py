@@ -130,7 +130,11 @@ class JobContext:
 
 @dataclass
 class CoverOutput:
-    """One saved generation."""
+    """One saved generation.
+
+    ``seed_reusable`` is False when the reported seed is outside the range the model accepts
+    (a server-drawn seed that cannot be sent back), None when unknown.
+    """
 
     index: int
     path: Path | None
@@ -141,6 +145,7 @@ class CoverOutput:
     url: str | None = None
     audio: Audio | None = None
     sandbox: bool = False
+    seed_reusable: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (no audio samples)."""
@@ -149,6 +154,7 @@ class CoverOutput:
             "path": str(self.path) if self.path else None,
             "audioUUID": self.audio_uuid,
             "seed": self.seed,
+            "seedReusable": self.seed_reusable,
             "cost": self.cost,
             "format": self.format,
             "url": self.url,
@@ -171,6 +177,11 @@ class CoverResult:
     resumed: bool = False
     warnings: list[str] = field(default_factory=list)
     response: list[dict[str, Any]] = field(default_factory=list)
+    #: The price before sending (spec's price table or a dry run) and where it came from.
+    estimated_cost: float | None = None
+    price_source: str | None = None
+    #: True for ``dry_run=True``: validated and priced, nothing was sent to run.
+    dry_run: bool = False
 
     @property
     def files(self) -> list[Path]:
@@ -188,4 +199,7 @@ class CoverResult:
             "costTotal": self.cost_total,
             "outputs": [o.to_dict() for o in self.outputs],
             "warnings": self.warnings,
+            "estimatedCost": self.estimated_cost,
+            "priceSource": self.price_source,
+            "dryRun": self.dry_run,
         }

@@ -1,11 +1,15 @@
 """One cover job being run: :class:`CoverJob` holds its spec, request, context and steps.
 
 :func:`~.pipeline.cover` builds a job with :meth:`CoverJob.create` (which validates and checks
-the song, so nothing is uploaded or paid for before that) and calls :meth:`CoverJob.run`::
+the song and plans the output files, :mod:`.outputs`, so nothing is uploaded or paid for
+before that) and calls :meth:`CoverJob.run`::
 
-    find_unfinished (journal)  ->  stage (hook)  ->  prepare (hook, validated again)
+    find_unfinished (journal)  ->  preflight (balance, caps)  ->  stage (hook)
+      ->  prepare (hook: the spending guard holds the price; validated again)
       ->  record (journal)  ->  execute: backend.run | backend.resume, save each result
       ->  finish: journal "saved", on_job_done (hook)
+
+With ``dry_run`` :meth:`CoverJob.run` only prices the request (:meth:`CoverJob.dry_run`).
 
 :func:`~.pipeline.resume_job` builds one from a journal record (:meth:`CoverJob.from_record`)
 that skips straight to ``execute`` with ``backend.resume``.
@@ -14,6 +18,7 @@ that skips straight to ``execute`` with ``backend.resume``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +28,13 @@ from typing import TYPE_CHECKING, Any
 from ..audio.formats import extension
 from ..errors import (
     APIError,
+    AudioError,
+    DownloadError,
     Interrupted,
+    JobBusyError,
     MinimaxCoverError,
     OutcomeUnknownError,
+    OutputPathError,
     TaskFailedError,
 )
 from ..hooks.types import Backend, CoverOutput, CoverResult, JobContext, PluginRegistry
@@ -33,11 +42,13 @@ from ..spec.lyrics import with_cover_lyrics
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from ..spec.predicates import staged_reference
 from ..spec.validation import lint_request, validate_params, validate_request
-from .local_audio import AudioSource, check_local_audio, fingerprint
+from .identity import job_identity, service_of
+from .local_audio import AudioSource, check_local_audio, describe_source, fingerprint
+from .outputs import OutputPlan, output_target, plan_outputs
+from .seeds import seed_in_range, with_seed
+from .silence import check_silence
 
 if TYPE_CHECKING:
-    import os
-
     from ..journal.store import JobRecord, Journal
     from ..results import GenerationResult, ProgressEvent, TaskResult
 
@@ -55,11 +66,23 @@ class RunOptions:
     :param output_stem: file name stem (default ``cover_<taskUUID prefix>``).
     :param on_progress: called with a :class:`ProgressEvent` as the job advances.
     :param should_cancel: polled while waiting; returning True raises :class:`Interrupted`.
+    :param overwrite: replace existing output files (default: a new name, said plainly).
+    :param dry_run: validate and price the request (``X-Runware-Dry-Run``); run nothing.
+    :param allow_silent: send a silent or near-silent song with a warning (``False``: refuse).
+    :param song_checked: the caller already checked the song (limits, silence), e.g. a batch
+        that checks each song once for all its rows: :meth:`CoverJob.create` does not again.
+    :param preflight: check the balance and caps before the upload (a batch checks the
+        balance once for all its rows and turns this off; the spending guard still runs).
     """
 
     decode: bool = False
     resume: bool = True
     output_stem: str | None = None
+    overwrite: bool = False
+    dry_run: bool = False
+    allow_silent: bool = True
+    song_checked: bool = False
+    preflight: bool = True
     on_progress: Callable[[ProgressEvent], None] | None = None
     should_cancel: Callable[[], bool] | None = None
 
@@ -91,6 +114,23 @@ def _journal_item(result: GenerationResult) -> dict[str, Any]:
     }
 
 
+def _clean_parts(record: JobRecord) -> None:
+    """Remove ``.part`` files a killed run of ``record`` left in its folder (resume)."""
+    if not record.output_dir:
+        return
+    from ..transport.download import clean_stale_parts
+
+    stem = record.output_stem or f"cover_{record.task_uuid[:8]}"
+    clean_stale_parts(Path(record.output_dir) / stem, prefix_only=True)
+
+
+def _fresh_start_hint(task_uuid: str) -> str:
+    """How to stop resuming a task whose outcome stays unknown (it may never have run)."""
+    return (f"to start fresh instead (a new taskUUID; paid again if {task_uuid} did run), run "
+            "the same command with --no-resume (Python: resume=False), or drop the task with "
+            f"`minimax-cover jobs forget {task_uuid} --force`")
+
+
 def _with_audio(request: dict[str, Any], reference: str | None) -> dict[str, Any]:
     """``request`` with ``inputs.audio`` set to ``reference``, or removed (validated later)."""
     inputs = request.get("inputs", {})
@@ -100,6 +140,37 @@ def _with_audio(request: dict[str, Any], reference: str | None) -> dict[str, Any
     if reference is not None:
         inputs["audio"] = reference
     return {**request, "inputs": inputs}
+
+
+def _formats(spec: ModelSpec) -> tuple[str, ...]:
+    try:
+        return tuple(str(v) for v in (spec.field("outputFormat").enum or ()))
+    except KeyError:
+        return ()
+
+
+def _money_and_format_defaults(
+    request: dict[str, Any], spec: ModelSpec, output: str | os.PathLike[str] | None,
+    output_dir: str | os.PathLike[str] | None,
+) -> tuple[dict[str, Any], str | os.PathLike[str] | None]:
+    """``includeCost`` on unless set; ``outputFormat`` from ``output``'s extension unless set.
+
+    :returns: the request and the folder (or file name) the files go to.
+    :raises OutputPathError: ``output``'s extension contradicts ``outputFormat``.
+    """
+    request = dict(request)
+    if "includeCost" not in request and any(f.path == "includeCost" for f in spec.fields):
+        request["includeCost"] = True  # costs are always known (receipts, caps)
+    if output is None:
+        return request, output_dir
+    if output_dir is not None:
+        raise OutputPathError("give output (a folder or a file) or output_dir, not both")
+    asked = request.get("outputFormat")
+    target = output_target(output, str(asked) if asked is not None else None,
+                           formats=_formats(spec))
+    if target.format is not None and asked is None and _formats(spec):
+        request["outputFormat"] = target.format
+    return request, output
 
 
 class CoverJob:
@@ -127,6 +198,11 @@ class CoverJob:
         self.previous = previous
         self.owns_backend = owns_backend
         self.digest: str | None = None
+        self.song: str | None = None  # the song as given (journaled; see describe_source)
+        self.owner: str | None = None  # the journal lease this job holds, if any
+        self._recorded = False  # recorded as submitted by record()
+        self.plan: OutputPlan | None = None  # where the files go (decided before any upload)
+        self.estimate: float | None = None  # the price before sending (spec's price table)
         self.outputs: dict[int, CoverOutput] = {}
         self._indexes: dict[str, int] = {}  # audioUUID (or arrival) -> output index
 
@@ -145,15 +221,23 @@ class CoverJob:
         journal: Journal | None | bool = None,
         output_dir: str | os.PathLike[str] | None = None,
         options: RunOptions | None = None,
+        output: str | os.PathLike[str] | None = None,
     ) -> CoverJob:
-        """Validate ``request`` and check the song, then attach a backend and a journal.
+        """Validate ``request``, check the song, plan the output files, then attach a backend
+        and a journal.
 
         ``source`` may be a two-step handle (anything with a string ``audio_input``): its
-        backend and the lyrics it heard are used unless given.
+        backend and the lyrics it heard are used unless given. ``output`` is a folder or a
+        file name (its extension sets ``outputFormat``; see :mod:`.outputs`); ``output_dir``
+        a folder. ``includeCost`` is on unless the request says otherwise.
 
         :raises SpecValidationError: before anything is uploaded or paid for.
         :raises AudioLimitError: the song is outside the model's limits; nothing was sent.
+        :raises OutputPathError: the destination cannot be written; nothing was sent.
+        :raises SilentSongError: a (near-)silent song and ``options.allow_silent`` is False.
         """
+        options = options or RunOptions()
+        request, folder = _money_and_format_defaults(request, spec, output, output_dir)
         if isinstance(getattr(source, "audio_input", None), str):
             backend = backend if backend is not None else getattr(source, "backend", None)
             request = with_cover_lyrics(request, source, spec)
@@ -161,15 +245,27 @@ class CoverJob:
         reference = staged_reference(source)
         source = reference if reference is not None else source
         task = validate_params(_with_audio(request, reference), spec)  # every parameter first
-        check_local_audio(source)  # then the song itself, before any upload
+        if not options.song_checked:
+            check_local_audio(source)  # then the song itself, before any upload
         warnings = lint_request(task, spec)
+        silent = None if options.song_checked else check_silence(source,
+                                                                  allow=options.allow_silent)
+        if silent:
+            warnings.append(silent)
+        plan = plan_outputs(folder, str(spec.value(task, "outputFormat")),
+                            int(spec.value(task, "numberResults")), options.output_stem,
+                            options.overwrite, formats=_formats(spec),
+                            create=not options.dry_run, as_folder=output is None)
+        options.output_stem = plan.stem  # a new name when the file exists (journaled)
+        warnings.extend(plan.notes)
         for w in warnings:
             log.warning("%s", w)
-        ctx = JobContext(spec=spec, registry=registry,
-                         output_dir=Path(output_dir) if output_dir else Path.cwd())
-        ctx.journal = open_journal(journal)
+        ctx = JobContext(spec=spec, registry=registry, output_dir=plan.folder)
+        ctx.journal = open_journal(journal) if not options.dry_run else None
         job = cls(task, source, ctx, options=options, warnings=warnings,
                   owns_backend=not isinstance(backend, Backend))
+        job.plan = plan
+        job.song = describe_source(source)
         job._attach_backend(backend, backend_options)
         return job
 
@@ -188,10 +284,20 @@ class CoverJob:
         spec = registry.model(MINIMAX_MUSIC_COVER.value(record.request, "model"))
         backend = registry.backend(record.backend,
                                    **{"base_url": record.endpoint, **(backend_options or {})})
+        planned = output_dir or record.output_dir  # -o on resume overrides the journal
         ctx = JobContext(spec=spec, registry=registry, backend_name=record.backend,
                          backend=backend, journal=journal,
-                         output_dir=Path(output_dir) if output_dir else Path.cwd())
-        return cls(dict(record.request), None, ctx, options=options, previous=record)
+                         output_dir=Path(planned) if planned else Path.cwd())
+        options = options or RunOptions()
+        if options.output_stem is None and record.output_stem:
+            options.output_stem = record.output_stem
+        job = cls(dict(record.request), None, ctx, options=options, previous=record)
+        job.song = record.song
+        _clean_parts(record)
+        job.plan = plan_outputs(ctx.output_dir, str(spec.value(record.request, "outputFormat")),
+                                record.number_results, options.output_stem, options.overwrite,
+                                formats=_formats(spec), as_folder=True, own_files=record.files)
+        return job
 
     def _attach_backend(self, backend: str | Backend | None,
                         backend_options: dict[str, Any] | None) -> None:
@@ -256,6 +362,8 @@ class CoverJob:
     def run(self) -> CoverResult:
         """Run every step (see the module doc); the backend is closed at the end if owned."""
         try:
+            if self.options.dry_run:
+                return self.dry_run()
             if self.previous is None:
                 self.previous = self.find_unfinished()
             if self.previous is not None:
@@ -263,29 +371,79 @@ class CoverJob:
                 log.info("resuming task %s from the journal (no new submission)",
                          self.previous.task_uuid)
             else:
+                if self.options.preflight:
+                    self.preflight()
                 self.stage()
                 self.prepare()
                 self.record()
             return self.execute()
         finally:
+            self.release()
             self.close()
 
     def find_unfinished(self) -> JobRecord | None:
-        """An identical journaled job that was submitted but not saved (``resume``), or None."""
+        """Claim the job in the journal (atomically, see :mod:`..journal.claims`).
+
+        :returns: an identical job that was submitted but not saved, to resume by its
+            ``taskUUID``; ``None`` to submit (under the claimed row's ``taskUUID``). With
+            ``resume=False`` nothing is claimed and the job is submitted anew.
+        :raises JobBusyError: another live process is running the same job; nothing was sent.
+        """
         if self.journal is None:
             return None
-        from ..journal.store import request_digest
-
-        basis = {**self.request, "inputs": {**self.request["inputs"],
-                                             "audio": fingerprint(self.source)}}
-        basis.pop("taskUUID", None)
-        self.digest = request_digest({**basis, "_backend": self.backend.endpoint})
+        self.renew_used_task_uuid()
+        self.digest = job_identity(self.request, fingerprint(self.source),
+                                   service_of(self.backend))
         if not self.options.resume:
             return None
-        previous = self.journal.find_resumable(self.digest)
-        if previous is not None and previous.status == "pending":
-            return None  # recorded but never sent: nothing was paid, nothing to collect
-        return previous
+        from ..journal.store import default_owner
+
+        owner = default_owner()
+        claim = self.journal.claim_job(self.digest, self.task_uuid, self.request,
+                                       backend=self.backend.name,
+                                       endpoint=self.backend.endpoint,
+                                       number_results=self.total, owner=owner)
+        if claim.action == "busy":
+            raise JobBusyError(
+                f"the same job (song and parameters) is being run by another process "
+                f"({claim.record.lease_owner}) as task {claim.record.task_uuid}; nothing was "
+                "sent: run again once it is done (`minimax-cover jobs`)",
+                task_uuid=claim.record.task_uuid, owner=claim.record.lease_owner)
+        self.owner = owner
+        if claim.action == "resume":
+            return claim.record
+        self.request["taskUUID"] = claim.record.task_uuid  # never sent: submitted under it
+        return None
+
+    def renew_used_task_uuid(self) -> None:
+        """Give the job a new ``taskUUID`` if the journal has seen the request's one before.
+
+        A request file reused as it is (``cover --request req.json`` twice) carries the same
+        ``taskUUID``: sending it again would pay twice under one id and confuse the journal
+        row of the first job. An identical unfinished job is still resumed (by its digest);
+        any other job gets a fresh ``taskUUID``, said in the warnings.
+        """
+        assert self.journal is not None
+        given = self.task_uuid
+        seen = self.journal.get(given)
+        if seen is None:
+            return
+        import uuid
+
+        self.request["taskUUID"] = str(uuid.uuid4())
+        note = (f"taskUUID {given} of the request was already used (journal: {seen.status}); "
+                f"this job gets a new taskUUID {self.task_uuid}")
+        log.warning("%s", note)
+        self.warnings.append(note)
+
+    def release(self) -> None:
+        """End this job's lease in the journal (kept rows stay resumable by others)."""
+        if self.owner is not None and self.journal is not None:
+            try:
+                self.journal.release(self.task_uuid, self.owner)
+            except MinimaxCoverError as exc:  # never hide the job's own outcome
+                log.warning("journal: could not release task %s: %s", self.task_uuid, exc)
+            self.owner = None
 
     def stage(self) -> None:
         """Turn local audio into what ``inputs.audio`` takes (``stage_audio`` hook)."""
@@ -298,16 +456,23 @@ class CoverJob:
         self.request["inputs"]["audio"] = staged
 
     def prepare(self) -> None:
-        """Let plugins change the request (``prepare_request``), then validate it again."""
+        """Choose a reusable seed if none was given (:mod:`.seeds`), let plugins change the
+        request (``prepare_request``), then validate it again."""
+        with_seed(self.request, self.spec)
         self.registry.hook.prepare_request(request=self.request, context=self.context)
         self.request = validate_request(self.request, self.spec)
 
     def record(self) -> None:
-        """Journal the request before it is sent."""
+        """Journal the request as ``submitted``, durably, right before it is sent."""
+        self.context.output_dir.mkdir(parents=True, exist_ok=True)
         if self.journal is not None:
             self.journal.record(self.task_uuid, self.request, backend=self.backend.name,
                                 endpoint=self.backend.endpoint, digest=self.digest,
-                                number_results=self.total)
+                                number_results=self.total, status="submitted",
+                                song=self.song,
+                                output_dir=os.path.abspath(self.context.output_dir),
+                                output_stem=self.options.output_stem)
+            self._recorded = True
 
     def execute(self) -> CoverResult:
         """Submit (or resume) once, save every result as it arrives, and finish."""
@@ -316,7 +481,8 @@ class CoverJob:
         started = time.monotonic()
         runner = self.backend.resume if self.resumed else self.backend.run
         try:
-            self._mark("submitted")
+            if self.resumed or not self._recorded:
+                self._mark("submitted")
             outcome = runner(self.request, on_progress=self.options.on_progress,
                              should_cancel=self.options.should_cancel,
                              on_result=self.save_result)
@@ -324,6 +490,10 @@ class CoverJob:
                 self.save_result(result)
         except MinimaxCoverError as exc:
             self._record_failure(exc)
+            if isinstance(exc, OutcomeUnknownError):
+                raise OutcomeUnknownError(f"{exc.message}; {_fresh_start_hint(self.task_uuid)}",
+                                          task_uuid=exc.task_uuid or self.task_uuid,
+                                          body=exc.body) from exc
             raise
         return self.finish(outcome, started)
 
@@ -333,26 +503,40 @@ class CoverJob:
         if key in self._indexes:
             return
         index = self._indexes[key] = len(self._indexes)
-        if self.journal is not None:
-            self.journal.add_results(self.task_uuid, [_journal_item(result)], cost=None)
         fmt = self.output_format
-        stem = self.options.output_stem or f"cover_{self.task_uuid[:8]}"
-        dest = output_path(self.context.output_dir, stem, index, self.total, fmt)
-        path = self.backend.fetch(result, dest, expected_format=fmt)
+        if self.plan is not None:
+            dest = self.plan.path_for(index, self.task_uuid)
+        else:
+            stem = self.options.output_stem or f"cover_{self.task_uuid[:8]}"
+            dest = output_path(self.context.output_dir, stem, index, self.total, fmt)
+        try:
+            path = self.backend.fetch(result, dest, expected_format=fmt)
+            audio = self._decode(path, result)
+        except BaseException:
+            if self.journal is not None:  # paid for: known in the journal, file or not
+                try:
+                    self.journal.add_results(self.task_uuid, [_journal_item(result)],
+                                             cost=None)
+                except MinimaxCoverError as inner:  # never hide the first error
+                    log.error("journal: could not record result of task %s: %s",
+                              self.task_uuid, inner)
+            raise
         output = CoverOutput(index=index, path=path, audio_uuid=result.audio_uuid,
                              seed=result.seed, cost=result.cost, format=fmt, url=result.url,
-                             audio=self._decode(path), sandbox=self.backend.sandbox)
+                             audio=audio, sandbox=self.backend.sandbox,
+                             seed_reusable=seed_in_range(self.spec, result.seed))
         self.outputs[index] = output
-        if self.journal is not None:
-            self.journal.add_files(self.task_uuid, [str(path)])
+        if self.journal is not None:  # the item and its file in one transaction
+            self.journal.add_results(self.task_uuid, [_journal_item(result)], cost=None,
+                                     files=[str(path)])
         self.warnings.extend(
             self.registry.call_isolated("on_result", output=output, context=self.context))
 
     def finish(self, outcome: TaskResult, started: float) -> CoverResult:
         """Mark the job saved, build the result and call ``on_job_done``."""
         if self.journal is not None:
-            self.journal.add_results(self.task_uuid, [], cost=outcome.cost_total)
-        self._mark("saved")
+            self.journal.finish(self.task_uuid, cost=outcome.cost_total, owner=self.owner)
+            self.owner = None  # finish ended the lease: no second write to release it
         backend = self.backend
         result = CoverResult(
             task_uuid=self.task_uuid, request=self.request,
@@ -360,12 +544,36 @@ class CoverJob:
             backend=backend.name, backend_label=backend.label, sandbox=backend.sandbox,
             cost_total=outcome.cost_total, resumed=self.resumed, warnings=list(self.warnings),
             response=[r.raw for r in outcome.results],
+            estimated_cost=self.spec.estimated_cost_usd(self.request),
+            price_source="price table",
         )
         log.info("task %s: %d file(s) in %.1f s", self.task_uuid, len(result.outputs),
                  time.monotonic() - started)
         result.warnings.extend(  # a failing sink is reported, never fatal
             self.registry.call_isolated("on_job_done", result=result, context=self.context))
         return result
+
+    def preflight(self) -> None:
+        """Before the song is uploaded: refuse the job if the account's balance or a spending
+        cap cannot take its price (:mod:`..money.preflight`)."""
+        from ..money.preflight import preflight
+
+        self.estimate = preflight(self.context, self.request)
+
+    def dry_run(self) -> CoverResult:
+        """Validate and price the request (a dry run, else the spec's price table); nothing is
+        uploaded, run or journaled."""
+        from ..money.preflight import dry_run_quote
+
+        quote = dry_run_quote(self.context, self.request)
+        if quote.note:
+            self.warnings.append(f"price from the {quote.source}: {quote.note}")
+        backend = self.backend
+        return CoverResult(
+            task_uuid=self.task_uuid, request=self.request, outputs=[], backend=backend.name,
+            backend_label=backend.label, sandbox=backend.sandbox or quote.sandbox,
+            warnings=list(self.warnings), estimated_cost=quote.price_usd,
+            price_source=quote.source, dry_run=True)
 
     def close(self) -> None:
         """Release the backend if this job created it."""
@@ -374,19 +582,43 @@ class CoverJob:
 
     # ------------------------------------------------------------------ helpers
 
-    def _decode(self, path: Path) -> Any:
+    def _decode(self, path: Path, result: GenerationResult) -> Any:
+        """The saved file's audio (``decode=True``); a file that will not decode is removed:
+        it is not a saved result (a :class:`DownloadError`: paid, resumable)."""
         if not self.options.decode:
             return None
         from ..audio import read_audio
 
-        return read_audio(path)
+        try:
+            return read_audio(path)
+        except AudioError as exc:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            raise DownloadError(f"result {result.audio_uuid or '?'} of task {self.task_uuid}: "
+                                f"the file does not decode ({exc}); not saved",
+                                task_uuid=self.task_uuid) from exc
 
     def _mark(self, status: str, error: str | None = None) -> None:
         if self.journal is not None:
             self.journal.mark(self.task_uuid, status, error=error)
 
     def _record_failure(self, exc: MinimaxCoverError) -> None:
-        """Keep what was paid for and leave the journal row true to what happened."""
+        """Keep what was paid for and leave the journal row true to what happened.
+
+        A journal that cannot be written (the same full disk) is logged, never raised: the
+        job's own error is the one to report.
+        """
+        try:
+            self._journal_failure(exc)
+        except MinimaxCoverError as inner:
+            log.error("journal: could not record the failure of task %s: %s", self.task_uuid,
+                      inner)
+        if isinstance(exc, (APIError, Interrupted)) and not exc.task_uuid:
+            exc.task_uuid = self.task_uuid
+
+    def _journal_failure(self, exc: MinimaxCoverError) -> None:
         if isinstance(exc, TaskFailedError):
             for result in exc.partial_results:
                 try:
@@ -401,5 +633,3 @@ class CoverJob:
             self._mark("submitted", str(exc))
         else:  # once a result was reported it is paid for: keep the job resumable
             self._mark("failed" if not self._indexes else "running", str(exc))
-        if isinstance(exc, (APIError, Interrupted)) and not exc.task_uuid:
-            exc.task_uuid = self.task_uuid

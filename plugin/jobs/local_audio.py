@@ -1,8 +1,10 @@
 """The song before anything is sent: its limits checked locally, its content fingerprinted.
 
-:func:`check_local_audio` refuses a song outside the model's limits (duration, size, format,
-NaN samples) before any upload; :func:`fingerprint` hashes its content, so the same song gives
-the same job digest in the journal whatever its path.
+:func:`check_local_audio` refuses a song outside the model's limits (duration, format, NaN
+samples) and proves the whole of it decodes (:func:`~..audio.verify.verify_audio`) before any
+upload; the size limit is met by transcoding when the song is staged
+(:mod:`.staging`). :func:`fingerprint` hashes its content, so the same song gives the same
+job digest in the journal whatever its path.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from ..errors import AudioError, AudioLimitError, SpecValidationError, Violation
 from ..spec.predicates import is_media_reference
 
-__all__ = ["AudioSource", "check_local_audio", "fingerprint"]
+__all__ = ["AudioSource", "check_local_audio", "describe_source", "fingerprint"]
 
 AudioSource = Any  # str | os.PathLike | bytes | Audio (a URL or UUID string is passed through)
 PARAM = "inputs.audio"
@@ -43,8 +45,21 @@ def fingerprint(source: AudioSource) -> str:
     return h.hexdigest()
 
 
+def describe_source(source: AudioSource) -> str:
+    """The song as the journal and ``minimax-cover jobs`` show it: an absolute path, the URL
+    or media UUID given, or a label for in-memory audio (``<bytes, 1.2 MB>``)."""
+    if isinstance(source, _BYTES):
+        return f"<bytes, {len(bytes(source)) / 1e6:.1f} MB>"
+    if _is_audio(source):
+        return f"<audio, {source.duration_s:.1f} s at {source.sample_rate} Hz>"
+    if isinstance(source, (str, os.PathLike)):
+        text = os.fsdecode(os.fspath(source))
+        return text if is_media_reference(text) else os.path.abspath(text)
+    return f"<{type(source).__name__}>"
+
+
 def check_local_audio(source: AudioSource) -> None:
-    """Duration, size, format and sample checks of a local song, before any upload.
+    """Duration, format and sample checks of a local song, before any upload.
 
     URLs and media UUIDs are not checked here (nothing local to read). Every
     :class:`AudioError` names ``inputs.audio``.
@@ -81,12 +96,19 @@ def _check(source: AudioSource) -> None:
 
 
 def _check_encoded(data: str | bytes) -> None:
-    from ..audio import check_reference_limits, probe_audio, read_audio
+    from dataclasses import replace
+
+    from ..audio import check_reference_limits, probe_audio
+    from ..audio.verify import verify_audio
 
     info = probe_audio(data)
-    check_reference_limits(info)
-    if str(info.subtype or "").upper() in ("FLOAT", "DOUBLE"):
-        read_audio(data)  # float PCM can hold NaN/inf: raises AudioError for those
+    # One size rule for every input: a song over the size limit is transcoded when it is
+    # staged (FLAC, then MP3 320 kbps), as in-memory audio is; staging refuses it only if it
+    # is still too large then. Format and duration are checked here.
+    check_reference_limits(replace(info, size_bytes=None))
+    # Headers lie (a truncated FLAC still declares its length, a WAV may declare 0 channels
+    # or 4 GB): prove the whole song is there before anything is uploaded or paid for.
+    verify_audio(data)
 
 
 def _check_samples(audio: Any) -> None:

@@ -57,9 +57,14 @@ def build_request(
     (``prompt``, ``positive_prompt``, ``lyrics``, ``results``, ``format``) or a nested object
     (``audioSettings={...}``). ``None`` values are ignored.
 
+    String enum values may be in any case (``format="mp3"``): they are sent in the API's
+    (``"MP3"``).
+
     :raises SpecValidationError: an unknown keyword ("did you mean ...?").
     """
-    return request_from_keywords(request, spec, **params)
+    from ..spec.enums import normalize_enums
+
+    return normalize_enums(request_from_keywords(request, spec, **params), spec)
 
 
 def cover(
@@ -77,6 +82,10 @@ def cover(
     resume: bool = True,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    allow_silent: bool = True,
     **params: Any,
 ) -> CoverResult:
     """Run one cover job end to end and return the saved outputs.
@@ -94,10 +103,22 @@ def cover(
     :param resume: resume an identical unsaved job from the journal instead of submitting.
     :param on_progress: called with a :class:`ProgressEvent` as the job advances.
     :param should_cancel: polled while waiting; returning True raises :class:`Interrupted`.
+    :param output: a folder or a file name (``"take.wav"``: its extension sets
+        ``outputFormat``, and must agree with it); instead of ``output_dir``/``output_stem``.
+    :param overwrite: replace existing files (default: a new name ``<stem>-1``, in
+        ``CoverResult.warnings``).
+    :param dry_run: validate and price the request (Runware's ``X-Runware-Dry-Run``, else the
+        spec's price table) and return a result with ``dry_run=True``, ``estimated_cost`` and
+        no outputs: nothing is uploaded, run, charged or journaled.
+    :param allow_silent: ``False`` refuses a silent or near-silent song (a warning otherwise).
     :param params: any spec field by keyword (generated from the spec; see below).
     :raises SpecValidationError: before anything is uploaded or paid for (an unknown keyword
         says "did you mean ...?").
     :raises AudioLimitError: the song is outside the model's limits; nothing was sent.
+    :raises OutputPathError: the output folder cannot be written, or ``output``'s extension
+        contradicts the format; nothing was sent.
+    :raises SpendingRefusedError: a spending cap or the account's balance refuses the price;
+        nothing was sent.
 
     Keywords of the default spec (any field name, path or generated alias), listed below.
     """
@@ -107,9 +128,10 @@ def cover(
     job = CoverJob.create(
         source, build_request(request, spec=spec, **params), spec=spec,
         registry=registry or get_registry(), backend=backend, backend_options=backend_options,
-        journal=journal, output_dir=output_dir,
+        journal=journal, output_dir=output_dir, output=output,
         options=RunOptions(decode=decode, resume=resume, output_stem=output_stem,
-                           on_progress=on_progress, should_cancel=should_cancel),
+                           on_progress=on_progress, should_cancel=should_cancel,
+                           overwrite=overwrite, dry_run=dry_run, allow_silent=allow_silent),
     )
     return job.run()
 
@@ -121,6 +143,7 @@ def resume_job(
     task_uuid: str,
     *,
     output_dir: str | os.PathLike[str] | None = None,
+    output_stem: str | None = None,
     registry: Registry | None = None,
     journal: Journal | None = None,
     backend_options: dict[str, Any] | None = None,
@@ -131,7 +154,9 @@ def resume_job(
     """Finish a journaled job whose results were not saved, without submitting it again.
 
     The backend recorded for the job collects its results by ``taskUUID`` (Runware:
-    ``getResponse``); files are written to ``output_dir`` and the job is marked saved.
+    ``getResponse``); files are written where the job was meant to go (the output folder and
+    file stem journaled when it was submitted), unless ``output_dir`` / ``output_stem`` say
+    otherwise; the job is then marked saved.
 
     :raises MinimaxCoverError: the job is unknown, already saved, or the backend cannot find it.
     """
@@ -147,6 +172,7 @@ def resume_job(
     job = CoverJob.from_record(
         record, registry=registry or get_registry(), journal=journal,
         backend_options=backend_options, output_dir=output_dir,
-        options=RunOptions(decode=decode, on_progress=on_progress, should_cancel=should_cancel),
+        options=RunOptions(decode=decode, output_stem=output_stem, on_progress=on_progress,
+                           should_cancel=should_cancel),
     )
     return job.run()

@@ -8,6 +8,10 @@ uploaded, then uploaded once with ``mediaStorage`` (protocol reference §7):
 - anything else that decodes (M4A/AAC with PyAV installed, AIFF...) is re-encoded to FLAC;
 - an :class:`Audio` is encoded to FLAC (lossless, fast); only when that is over the size limit
   is it encoded to MP3 at 320 kbps (32-48 kHz, at most 2 channels).
+
+One size rule for every input: a file or bytes over the size limit (a long 24-bit WAV) is
+decoded and transcoded exactly like an :class:`Audio` (FLAC, then MP3 320 kbps); it is refused
+only when even that is over the limit.
 """
 
 from __future__ import annotations
@@ -62,24 +66,31 @@ def _convert_to_flac(source: Any, info: AudioInfo, limits: Mapping[str, Any] | N
 
 
 def _prepare_encoded(source: str | bytes, limits: Mapping[str, Any] | None) -> tuple[bytes, str]:
-    from ..audio import probe_audio
+    from ..audio import probe_audio, read_audio
+    from ..audio.limits import REFERENCE_MAX_BYTES
 
     info = probe_audio(source)
     fmt = (info.format or "").upper()
     if fmt not in UPLOAD_FORMATS:
         return _convert_to_flac(source, info, limits)
+    max_bytes = (limits or {}).get("max_bytes", REFERENCE_MAX_BYTES)
+    if info.size_bytes is not None and info.size_bytes > max_bytes:
+        # The same rule as in-memory audio: transcode, refuse only if still too large.
+        _check(replace(info, size_bytes=None), limits)  # format and duration, before decoding
+        return _prepare_audio(read_audio(source), limits, name=info.name)
     _check(info, limits)
     if isinstance(source, bytes):
         return source, mime_type(fmt)
     return Path(source).read_bytes(), mime_type(fmt)
 
 
-def _prepare_audio(audio: Audio, limits: Mapping[str, Any] | None) -> tuple[bytes, str]:
+def _prepare_audio(audio: Audio, limits: Mapping[str, Any] | None, *,
+                   name: str = "<audio>") -> tuple[bytes, str]:
     from ..audio import AudioInfo, encode_audio
     from ..audio.limits import REFERENCE_MAX_BYTES
 
     info = AudioInfo(format="FLAC", duration_s=audio.duration_s, sample_rate=audio.sample_rate,
-                     channels=audio.channels, size_bytes=None, name="<audio>")
+                     channels=audio.channels, size_bytes=None, name=name)
     _check(info, limits)
     # Lossless FLAC first: the model hears the song as it is, and libsndfile encodes FLAC ~25x
     # faster than MP3 (bench/audio_libs.py). Only a FLAC over the size limit (long, noisy

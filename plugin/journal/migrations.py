@@ -65,6 +65,36 @@ def m003_leases(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE jobs ADD COLUMN lease_until REAL")
 
 
+@migration
+def m004_job_origin(db: sqlite3.Connection) -> None:
+    """Where a job came from and where it goes: the song as given (path, URL, UUID or a
+    ``<bytes>``-style label), and the planned destination (output folder and file stem), so
+    ``resume`` and ``jobs`` need not guess."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name in ("song", "output_dir", "output_stem"):
+        if name not in columns:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
+
+
+@migration
+def m006_spend(db: sqlite3.Connection) -> None:
+    """The spending ledger's own rows (:mod:`.ledger`): the price each job was held at when the
+    spending guard let it through (before the ``jobs`` row knows a cost), whether it ran on a
+    sandbox, and what it cost once done."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS spend (
+            task_uuid    TEXT PRIMARY KEY,
+            created_at   TEXT NOT NULL,
+            estimate_usd REAL,
+            actual_usd   REAL,
+            sandbox      INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_spend_created_at ON spend (created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_created_at ON jobs (created_at)")
+
 def _applied(db: sqlite3.Connection) -> set[str]:
     exists = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"

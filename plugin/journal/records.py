@@ -38,7 +38,9 @@ class JobRecord:
 
     ``cost`` is the job's total in the backend's currency (``None`` while unknown);
     ``attempts`` counts the times the job was marked ``submitted`` (first send and resumes);
-    ``host_pid`` is the process that last changed the status; ``lease_until`` is a Unix time.
+    ``host_pid`` is the process that last changed the status; ``lease_until`` is a Unix time;
+    ``song`` is the song as given (path, URL, UUID, or a label for in-memory audio);
+    ``output_dir`` and ``output_stem`` are the planned destination of the files.
     """
 
     task_uuid: str
@@ -58,6 +60,9 @@ class JobRecord:
     host_pid: int | None = None
     lease_owner: str | None = None
     lease_until: float | None = None
+    song: str | None = None
+    output_dir: str | None = None
+    output_stem: str | None = None
 
     @property
     def final(self) -> bool:
@@ -94,4 +99,7 @@ class JobRecord:
             host_pid=row["host_pid"],
             lease_owner=row["lease_owner"] if "lease_owner" in keys else None,
             lease_until=row["lease_until"] if "lease_until" in keys else None,
+            song=row["song"] if "song" in keys else None,
+            output_dir=row["output_dir"] if "output_dir" in keys else None,
+            output_stem=row["output_stem"] if "output_stem" in keys else None,
         )

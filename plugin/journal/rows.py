@@ -19,6 +19,7 @@ __all__ = [
     "canonical_json",
     "clean_endpoint",
     "clean_result",
+    "clean_song",
     "dump_json",
     "load_json",
     "merge_results",
@@ -80,6 +81,16 @@ def clean_endpoint(endpoint: str) -> str:
     if parts.port is not None:
         netloc += f":{parts.port}"
     return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+
+
+def clean_song(song: str | None) -> str | None:
+    """A song as the journal keeps it: a URL without user info, query or fragment (a presigned
+    URL's signature is a credential), anything else redacted."""
+    if song is None:
+        return None
+    if song.startswith(("http://", "https://")):
+        return clean_endpoint(song)
+    return redact(song)
 
 
 def _looks_inline(value: str) -> bool:

@@ -13,10 +13,15 @@ moves it). It runs in WAL mode with a busy timeout, one connection per thread, a
 workers, parallel CLI runs) can share it. Every text written passes through
 :func:`.redaction.redact`: no key or header ever reaches a row.
 
-Leases (:meth:`Journal.claim`, :meth:`Journal.release`) are the primitive for making
-claim-then-submit atomic across processes: a process takes the lease on a job before it
-submits or resumes it, so two hosts never work on the same ``taskUUID`` at once. No job runner
-takes them yet; they are kept, tested and migrated (``m003_leases``) for that.
+Claim-then-submit is atomic across processes and threads (:meth:`Journal.claim_job`, see
+:mod:`.claims`): a job is claimed by its digest, under a lease, before anything is staged or
+sent, so two identical commands started together never pay twice; :meth:`Journal.claim` and
+:meth:`Journal.release` take and give up the lease on one ``taskUUID``.
+
+Each job writes few transactions: the claim, the record as ``submitted`` right before the POST
+(the only one synced to disk), one per saved result (item and file together) and
+:meth:`Journal.finish`. Threads of one process queue for the write lock in Python, not in
+SQLite's busy handler (see :mod:`.connections`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any
 from ..errors import JournalError
 from ..paths import user_data_dir
 from ..redaction import redact
+from .claims import LEASE_TTL_S, Claim, claim_job, owner_alive
 from .connections import BUSY_TIMEOUT_S, Connections
 from .migrations import MIGRATIONS, migrate
 from .records import (
@@ -46,6 +52,7 @@ from .records import (
 from .rows import (
     clean_endpoint,
     clean_result,
+    clean_song,
     dump_json,
     load_json,
     merge_results,
@@ -57,17 +64,20 @@ from .rows import (
 __all__ = [
     "BUSY_TIMEOUT_S",
     "FINAL_STATUSES",
+    "LEASE_TTL_S",
     "JOURNAL_FILENAME",
     "MIGRATIONS",
     "RESUMABLE_STATUSES",
     "STATUSES",
     "UNFINISHED_STATUSES",
+    "Claim",
     "JobRecord",
     "Journal",
     "JournalError",
     "default_journal_path",
     "default_owner",
     "migrate",
+    "owner_alive",
     "request_digest",
 ]
 
@@ -158,10 +168,15 @@ class Journal:
         endpoint: str,
         digest: str | None = None,
         number_results: int | None = None,
+        status: str = "pending",
+        song: str | None = None,
+        output_dir: str | os.PathLike[str] | None = None,
+        output_stem: str | None = None,
     ) -> JobRecord:
-        """Record a job as ``pending``; call it before the request is sent.
+        """Record a job as ``pending`` (or ``submitted``); call it before the request is sent.
 
-        Recording the same ``task_uuid`` again returns the stored row unchanged.
+        Recording the same ``task_uuid`` again returns the stored row unchanged, except a
+        ``pending`` row (a claim): it takes the final request, and ``status``.
 
         :param task_uuid: the task's ``taskUUID``, reused for every retry and poll.
         :param request: the task as it will be sent; stored redacted.
@@ -170,9 +185,16 @@ class Journal:
         :param digest: the request digest; default :func:`request_digest` of ``request``.
         :param number_results: the results the task asks for (the pipeline passes the spec's
             value); default: the request's ``numberResults``, else one.
+        :param status: ``submitted`` records the job as sent in the same durable transaction
+            (one fsync where :meth:`mark` would add a second), counting an attempt.
+        :param song: the song as given (a path, URL or UUID; a URL loses its query string).
+        :param output_dir: the folder the files are planned to go to (``resume`` uses it).
+        :param output_stem: the planned file name stem (``None``: the default naming).
         :returns: the stored record.
         :raises JournalError: the ``task_uuid`` is stored with a different digest.
         """
+        if status not in ("pending", "submitted"):
+            raise JournalError(f"status: must be pending or submitted (got {status!r})")
         if not isinstance(task_uuid, str) or not task_uuid or redact(task_uuid) != task_uuid:
             raise JournalError(f"task_uuid: must be a non-empty id (got {redact(task_uuid)!r})")
         digest = digest or request_digest(request)
@@ -184,21 +206,24 @@ class Journal:
         now = now_iso()
         with self._db.write(durable=True) as db:
             row = self._row(db, task_uuid)
+            fresh = row is None or row["status"] == "pending"
             if row is None:
                 db.execute(
                     """INSERT INTO jobs (task_uuid, request_digest, backend, endpoint,
                            request_json, status, number_results, results_json, files_json,
                            created_at, updated_at, attempts, host_pid)
-                       VALUES (?, ?, ?, ?, ?, 'pending', ?, '[]', '[]', ?, ?, 0, ?)""",
+                       VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, ?, ?)""",
                     (
                         task_uuid,
                         redact(digest),
                         redact(backend),
                         clean_endpoint(endpoint),
                         dump_json(request),
+                        status,
                         number_results,
                         now,
                         now,
+                        1 if status == "submitted" else 0,
                         os.getpid(),
                     ),
                 )
@@ -207,6 +232,22 @@ class Journal:
                 raise JournalError(
                     f"task_uuid {task_uuid!r}: already recorded for a different request"
                 )
+            elif row["status"] == "pending":  # a claim: the request as it will be sent
+                db.execute(
+                    """UPDATE jobs SET request_json = ?, number_results = ?, status = ?,
+                           attempts = attempts + ?, host_pid = ?, updated_at = ?
+                       WHERE task_uuid = ?""",
+                    (dump_json(request), number_results, status,
+                     1 if status == "submitted" else 0, os.getpid(), now, task_uuid),
+                )
+                row = self._require(db, task_uuid)
+            if fresh and (song, output_dir, output_stem) != (None, None, None):
+                db.execute(
+                    "UPDATE jobs SET song = ?, output_dir = ?, output_stem = ? WHERE task_uuid = ?",
+                    (clean_song(song), redact(os.fspath(output_dir)) if output_dir else None,
+                     redact(output_stem) if output_stem else None, task_uuid),
+                )
+                row = self._require(db, task_uuid)
         return JobRecord.from_row(row)
 
     def mark(self, task_uuid: str, status: str, *, error: str | None = None) -> None:
@@ -248,15 +289,22 @@ class Journal:
             )
 
     def add_results(
-        self, task_uuid: str, results: list[dict[str, Any]], *, cost: float | None = None
+        self,
+        task_uuid: str,
+        results: list[dict[str, Any]],
+        *,
+        cost: float | None = None,
+        files: Iterable[str | os.PathLike[str]] = (),
     ) -> None:
-        """Merge result items into a job as they arrive (idempotent).
+        """Merge result items (and the files saved for them) into a job (idempotent).
 
         Items with the same ``audioUUID`` are merged; inline audio (``audioBase64Data``,
         ``audioDataURI``, ``data:`` strings) is replaced by ``"inline": true``.
 
         :param cost: the job's total cost when the backend reports one; otherwise the total is
             the sum of the items' ``cost``, never lowered below a total stored before.
+        :param files: paths written for these results, added as :meth:`add_files` does, in
+            the same transaction.
         """
         items = [clean_result(item) for item in results]
         with self._db.write() as db:
@@ -269,23 +317,79 @@ class Journal:
                 previous = row["cost"]
                 total = previous if summed is None else max(summed, previous or 0.0)
             db.execute(
-                "UPDATE jobs SET results_json = ?, cost = ?, updated_at = ? WHERE task_uuid = ?",
-                (dump_json(merged), total, now_iso(), task_uuid),
+                """UPDATE jobs SET results_json = ?, cost = ?, files_json = ?, updated_at = ?
+                   WHERE task_uuid = ?""",
+                (dump_json(merged), total, self._merged_files(row, files), now_iso(),
+                 task_uuid),
             )
+
+    @staticmethod
+    def _merged_files(row: sqlite3.Row, files: Iterable[str | os.PathLike[str]]) -> str:
+        stored: list[str] = load_json(row["files_json"], [])
+        for path in files:
+            text = redact(os.fspath(path))
+            if text not in stored:
+                stored.append(text)
+        return dump_json(stored)
 
     def add_files(self, task_uuid: str, files: list[str]) -> None:
         """Add the paths of files written for a job (duplicates ignored, order kept)."""
         with self._db.write() as db:
             row = self._require(db, task_uuid)
-            stored: list[str] = load_json(row["files_json"], [])
-            for path in files:
-                text = redact(os.fspath(path))
-                if text not in stored:
-                    stored.append(text)
             db.execute(
                 "UPDATE jobs SET files_json = ?, updated_at = ? WHERE task_uuid = ?",
-                (dump_json(stored), now_iso(), task_uuid),
+                (self._merged_files(row, files), now_iso(), task_uuid),
             )
+
+    def finish(self, task_uuid: str, *, cost: float | None = None,
+               owner: str | None = None) -> None:
+        """Mark a job ``saved`` (its files are written), set its total cost, end its lease.
+
+        One transaction for what :meth:`add_results` (cost) and :meth:`mark` (``saved``) and
+        :meth:`release` would do in three.
+
+        :param cost: the job's total when the backend reports one (else the stored total).
+        :param owner: the lease holder; any lease is ended when ``None``.
+        """
+        with self._db.write() as db:
+            row = self._require(db, task_uuid)
+            if row["status"] == "failed":
+                log.warning("journal: task %s moves from failed back to 'saved'", task_uuid)
+            lease = row["lease_owner"]
+            keep = lease is not None and owner is not None and lease != redact(owner)
+            db.execute(
+                """UPDATE jobs SET status = 'saved', error = NULL, cost = ?, host_pid = ?,
+                       updated_at = ?, lease_owner = ?, lease_until = ?
+                   WHERE task_uuid = ?""",
+                (float(cost) if cost is not None else row["cost"], os.getpid(), now_iso(),
+                 lease if keep else None, row["lease_until"] if keep else None, task_uuid),
+            )
+
+    def claim_job(
+        self,
+        digest: str,
+        task_uuid: str,
+        request: dict[str, Any],
+        *,
+        backend: str,
+        endpoint: str,
+        number_results: int = 1,
+        owner: str | None = None,
+        ttl_s: float = LEASE_TTL_S,
+    ) -> Claim:
+        """Claim the job ``digest`` before anything is staged or sent, atomically.
+
+        :returns: a :class:`~.claims.Claim`: ``run`` (submit under ``record.task_uuid``),
+            ``resume`` (collect ``record.task_uuid``, never submit) or ``busy`` (another live
+            process holds it); the lease is ``owner``'s for the first two.
+        """
+        if not owner:
+            owner = default_owner()
+        with self._db.write() as db:
+            return claim_job(db, digest=redact(digest), task_uuid=task_uuid, request=request,
+                             backend=backend, endpoint=endpoint,
+                             number_results=int(number_results), owner=redact(owner),
+                             ttl_s=ttl_s)
 
     def claim(self, task_uuid: str, owner: str, ttl_s: float) -> bool:
         """Take (or renew) the lease on a job for ``ttl_s`` seconds, atomically.
@@ -323,12 +427,66 @@ class Journal:
             )
             return cursor.rowcount == 1
 
+    # -- forgetting --------------------------------------------------------------------
+
+    def forget(self, task_uuid: str, *, force: bool = False) -> JobRecord:
+        """Delete one job's row (its files stay); returns the row as it was.
+
+        :param force: also forget a job that may have been paid for but is not saved (it can
+            then no longer be resumed).
+        :raises JournalError: the job is unknown, or unfinished without ``force``.
+        """
+        with self._db.write() as db:
+            record = JobRecord.from_row(self._require(db, task_uuid))
+            if record.status in UNFINISHED_STATUSES and not force:
+                raise JournalError(
+                    f"task {task_uuid} is {record.status}: it may have been paid for and is "
+                    "not saved; resume it first (or forget it anyway with force)")
+            db.execute("DELETE FROM jobs WHERE task_uuid = ?", (task_uuid,))
+        return record
+
+    def prune(self, statuses: Iterable[str], *, before: str) -> list[str]:
+        """Delete the jobs with one of ``statuses`` last updated before ``before``.
+
+        :param statuses: among ``saved``, ``failed`` and ``pending`` (never sent); unfinished
+            statuses are refused (those jobs may still be collected).
+        :param before: an ISO 8601 UTC time or date (compared with ``updated_at``).
+        :returns: the taskUUIDs forgotten.
+        :raises JournalError: an unknown or unfinished status.
+        """
+        wanted = list(dict.fromkeys(statuses))
+        bad = [s for s in wanted if s not in ("saved", "failed", "pending")]
+        if bad or not wanted:
+            raise JournalError(f"status: prune takes saved, failed or pending (got "
+                               f"{bad[0] if bad else 'none'!r})")
+        marks = ", ".join("?" * len(wanted))
+        with self._db.write() as db:
+            rows = db.execute(
+                f"SELECT task_uuid FROM jobs WHERE status IN ({marks}) AND updated_at < ?",
+                (*wanted, before)).fetchall()
+            gone = [row[0] for row in rows]
+            db.execute(f"DELETE FROM jobs WHERE status IN ({marks}) AND updated_at < ?",
+                       (*wanted, before))
+        return gone
+
     # -- reading -----------------------------------------------------------------------
 
     def get(self, task_uuid: str) -> JobRecord | None:
         """The job recorded under ``task_uuid``, or None."""
         found = self._query("SELECT * FROM jobs WHERE task_uuid = ?", (task_uuid,))
         return found[0] if found else None
+
+    def find_digests(self, digests: Iterable[str]) -> dict[str, list[JobRecord]]:
+        """Every job recorded under each of ``digests``, most recently updated first."""
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, list[JobRecord]] = {d: [] for d in wanted}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for record in self._query(
+                f"""SELECT * FROM jobs WHERE request_digest IN ({', '.join('?' * len(chunk))})
+                    ORDER BY updated_at DESC, rowid DESC""", chunk):
+                found[record.request_digest].append(record)
+        return found
 
     def find_resumable(self, digest: str) -> JobRecord | None:
         """The most recent job with this request digest that is neither saved nor failed."""

@@ -116,9 +116,19 @@ class MiniMaxBackend:
         else:
             self.client = MiniMaxClient(api_key=api_key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url
-        self.sandbox = self._sandbox is not None or _is_loopback(self.endpoint)
-        self.label = (f"MiniMax SANDBOX at {self.endpoint} (synthetic audio, not MiniMax)"
-                      if self.sandbox else f"MiniMax ({self.endpoint})")
+
+    @property
+    def sandbox(self) -> bool:
+        """True for the built-in sandbox: started here, or identified by its ``X-Sandbox``
+        answers. A keyed endpoint on loopback (a proxy, a gateway) is not a sandbox."""
+        return self._sandbox is not None or bool(getattr(self.client, "sandbox", False))
+
+    @property
+    def label(self) -> str:
+        """What users read: the endpoint, and SANDBOX when it is the built-in sandbox."""
+        if self.sandbox:
+            return f"MiniMax SANDBOX at {self.endpoint} (synthetic audio, not MiniMax)"
+        return f"MiniMax ({self.endpoint})"
 
     # ------------------------------------------------------------------ step 1
 
@@ -286,12 +296,6 @@ def _convert(wav: bytes, fmt: str, settings: dict[str, Any] | None) -> bytes:
             audio = to_channels(audio if audio.channels == 1 else to_channels(audio, 1),
                                 int(settings["channels"]))
     return encode_audio(audio, fmt)
-
-
-def _is_loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 @hookimpl

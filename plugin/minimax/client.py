@@ -47,6 +47,7 @@ from ..errors import (
     ServerError,
 )
 from ..redaction import install_log_redaction, redact, register_secret
+from ..transport.deadline import exchange
 from ..transport.retry import RetryPolicy
 from ..transport.session import SessionClient, failed_before_sending
 from ..transport.timeouts import Timeout, TimeoutLike
@@ -130,8 +131,9 @@ class MiniMaxClient(SessionClient):
             retryable: bool
             try:
                 log.debug("POST %s (attempt %d)", path, attempt + 1)
-                resp = self._session.post(self.base_url + path, data=data, headers=headers,
-                                          timeout=timeout.as_requests())
+                with exchange(timeout, f"MiniMax {operation}"):  # total deadline too
+                    resp = self._session.post(self.base_url + path, data=data,
+                                              headers=headers, timeout=timeout.as_requests())
             except requests.exceptions.RequestException as exc:
                 before = failed_before_sending(exc)
                 kind = APITimeoutError if isinstance(exc, requests.exceptions.Timeout) \
@@ -176,7 +178,7 @@ class MiniMaxClient(SessionClient):
             return error, False
         try:
             doc = resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting is not an answer either
             error = ResponseFormatError(f"MiniMax {operation}: answer is not JSON",
                                         body=redact(resp.text[:MESSAGE_LIMIT]))
             return (error, True) if idempotent else (self._unknown(operation, error), False)

@@ -1,8 +1,10 @@
 """Built-in plugin: the Runware REST backend (and its offline stand-in, the local sandbox).
 
 ``runware`` talks to ``RUNWARE_API_URL`` (default Runware's endpoint) with ``RUNWARE_API_KEY``.
-With no key and no URL configured it starts the local sandbox in-process and says so loudly:
-results are then synthetic, labelled ``sandbox`` everywhere, and cost nothing.
+With no key and no URL configured it starts the local sandbox in-process: results are then
+synthetic, labelled ``sandbox`` everywhere (``CoverResult.sandbox``, the backend's ``label``,
+the CLI's summary), and cost nothing. Only the built-in sandbox is labelled so: the one started
+here, or an endpoint whose answers carry its ``X-Sandbox`` header.
 """
 
 from __future__ import annotations
@@ -61,18 +63,28 @@ class RunwareBackend:
             from ..sandbox import Sandbox
 
             key = "sandbox-" + secrets.token_hex(8)
-            self._sandbox = Sandbox(api_key=key, **(sandbox_options or {})).start()
-            log.warning("%s", SANDBOX_NOTICE)
+            # One label, not two WARNING lines per run: results say ``sandbox`` and the CLI's
+            # summary reads "via SANDBOX (synthetic audio, not MiniMax)".
+            self._sandbox = Sandbox(api_key=key, **{"banner": False,
+                                                    **(sandbox_options or {})}).start()
+            log.info("%s", SANDBOX_NOTICE)
             self.client = RunwareClient(api_key=key, base_url=self._sandbox.url, **client_options)
         else:
             self.client = RunwareClient(api_key=key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url
-        self.sandbox = self._sandbox is not None or _looks_like_sandbox(self.endpoint)
-        self.label = (
-            f"Runware SANDBOX at {self.endpoint} (synthetic audio, not MiniMax)"
-            if self.sandbox
-            else f"Runware ({self.endpoint})"
-        )
+
+    @property
+    def sandbox(self) -> bool:
+        """True for the built-in sandbox: started here, or identified by its ``X-Sandbox``
+        answers. A keyed endpoint on loopback (a proxy, a gateway) is not a sandbox."""
+        return self._sandbox is not None or _answered_as_sandbox(self.client)
+
+    @property
+    def label(self) -> str:
+        """What users read: the endpoint, and SANDBOX when it is the built-in sandbox."""
+        if self.sandbox:
+            return f"Runware SANDBOX at {self.endpoint} (synthetic audio, not MiniMax)"
+        return f"Runware ({self.endpoint})"
 
     def upload_audio(self, data: bytes, *, mime: str | None = None) -> str:
         """Upload with ``mediaStorage``; returns the media UUID."""
@@ -86,12 +98,18 @@ class RunwareBackend:
         """Collect an already submitted task by polling getResponse with its taskUUID."""
         return self.client.resume(request, **callbacks)
 
-    def fetch(self, result: GenerationResult, dest: Path, *, expected_format: str) -> Path:
-        """Download (URL) or decode (dataURI/base64) one result, content-checked."""
-        from ..transport.download import fetch_result
+    def price(self, request: dict[str, Any]) -> float | None:
+        """The request's price from a dry run (``X-Runware-Dry-Run``); nothing runs."""
+        return self.client.dry_run_cost(request)
 
-        return fetch_result(result, dest, expected_format=expected_format,
-                            session=self.client.download_session)
+    def account(self) -> Any:
+        """The account's balance (``accountManagement``), as an ``AccountDetails``."""
+        return self.client.account_details(sandbox=self.sandbox)
+
+    def fetch(self, result: GenerationResult, dest: Path, *, expected_format: str) -> Path:
+        """Download (URL) or decode (dataURI/base64) one result, verified before it is renamed
+        into place; the client's timeout (deadline, minimum rate) and size cap apply."""
+        return self.client.fetch(result, dest, expected_format=expected_format)
 
     def close(self) -> None:
         """Close the HTTP session and stop the in-process sandbox, if any."""
@@ -101,11 +119,9 @@ class RunwareBackend:
             self._sandbox = None
 
 
-def _looks_like_sandbox(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1")
+def _answered_as_sandbox(client: Any) -> bool:
+    """The client met the sandbox's ``X-Sandbox`` header (a caller's client may not track it)."""
+    return bool(getattr(client, "sandbox_seen", False))
 
 
 @hookimpl

@@ -35,6 +35,7 @@ from ..constants import (
     API_KEY_ENV,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S,
+    MAX_DOWNLOAD_BYTES,
     POLL_DEADLINE_S,
     POLL_INITIAL_INTERVAL_S,
     POLL_MAX_INTERVAL_S,
@@ -43,6 +44,7 @@ from ..constants import (
 from ..errors import MissingAPIKeyError, OutcomeUnknownError
 from ..redaction import install_log_redaction, register_secret
 from ..results import GenerationResult, MediaRef, TaskResult
+from ..transport.jsonstream import AnswerLimits, encoded_size
 from ..transport.retry import RetryPolicy
 from ..transport.session import SessionClient
 from ..transport.timeouts import Timeout, TimeoutLike
@@ -65,8 +67,12 @@ class RunwareClient(SessionClient):
     :param api_key: the key; default ``RUNWARE_API_KEY``, then the config file.
     :param base_url: the endpoint; default ``RUNWARE_API_URL``, then Runware's ``/v1``.
     :param timeout: a :class:`~..transport.timeouts.Timeout`, ``(connect_s, read_s)`` or one
-        number, for every call but sync submits.
-    :param sync_read_timeout_s: read timeout of a ``sync`` submit (the whole generation).
+        number, for every call and result download; its ``total_s`` bounds each whole
+        exchange and its ``min_rate_bps`` each answer and download.
+    :param sync_read_timeout_s: read timeout of a ``sync`` submit (the whole generation); it
+        is added to the deadline of that call.
+    :param max_result_bytes: largest result accepted, downloaded or inline (base64 and data
+        URIs are decoded piece by piece with this cap); answers are read with bounded memory.
     :param max_retries: retry budget for retryable failures (ignored with ``retry_policy``).
     :param retry_policy: backoff and ``Retry-After`` policy (default from the constants).
     :param poll_initial_s: first ``getResponse`` interval; grows by ``POLL_BACKOFF_FACTOR``.
@@ -86,6 +92,7 @@ class RunwareClient(SessionClient):
         base_url: str | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT_S,
         sync_read_timeout_s: float = SYNC_READ_TIMEOUT_S,
+        max_result_bytes: int = MAX_DOWNLOAD_BYTES,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         poll_initial_s: float = POLL_INITIAL_INTERVAL_S,
@@ -104,13 +111,16 @@ class RunwareClient(SessionClient):
         install_log_redaction(log)
         self.__api_key = key
         self.sync_read_timeout_s = float(sync_read_timeout_s)
+        if isinstance(max_result_bytes, bool) or not int(max_result_bytes) > 0:
+            raise ValueError(f"max_result_bytes: must be > 0 (got {max_result_bytes!r})")
+        self.max_result_bytes = int(max_result_bytes)
         timeouts = Timeout.of(timeout)
         self._init_session(http_client)
         self._sleeper = Sleeper(sleep)
         self._transport = RunwareTransport(
             api_key=key, base_url=resolve_base_url(base_url), session=self._session,
             timeout=timeouts, retry_policy=retry_policy or RetryPolicy(max_retries=max_retries),
-            sleeper=self._sleeper)
+            sleeper=self._sleeper, limits=_answer_limits(self.max_result_bytes))
         settings = PollSettings(float(poll_initial_s), float(poll_max_s), float(poll_deadline_s))
         self._poller = Poller(self._transport, self._sleeper, settings)
         self._media = MediaStorage(self._transport, self._sleeper, settings)
@@ -121,6 +131,11 @@ class RunwareClient(SessionClient):
     def base_url(self) -> str:
         """The endpoint every task array is POSTed to."""
         return self._transport.base_url
+
+    @property
+    def sandbox_seen(self) -> bool:
+        """True once an answer carried the built-in sandbox's ``X-Sandbox`` header."""
+        return self._transport.sandbox_seen
 
     @property
     def timeout(self) -> Timeout:
@@ -162,6 +177,7 @@ class RunwareClient(SessionClient):
             "base_url": self.base_url,
             "timeout": self.timeout,
             "sync_read_timeout_s": self.sync_read_timeout_s,
+            "max_result_bytes": self.max_result_bytes,
             "retry_policy": self.retry_policy,
             "poll_initial_s": self.poll_initial_s,
             "poll_max_s": self.poll_max_s,
@@ -307,6 +323,19 @@ class RunwareClient(SessionClient):
         tracker = self._tracker(uuid_, task, on_progress, on_result)
         return self._poller.collect(tracker, should_cancel, accepted=False, cause=None)
 
+    def dry_run_cost(self, task: Mapping[str, Any]) -> float | None:
+        """Price ``task`` with ``X-Runware-Dry-Run: 1`` (nothing runs or is charged); see
+        :func:`.account.dry_run_cost`."""
+        from .account import dry_run_cost
+
+        return dry_run_cost(self._transport, task)
+
+    def account_details(self, *, sandbox: bool = False) -> Any:
+        """The account's balance, from ``accountManagement`` (see :mod:`.account`)."""
+        from .account import account_details
+
+        return account_details(self._transport, sandbox=sandbox)
+
     # ------------------------------------------------------------------ media
 
     def upload_media(self, data: bytes, *, mime: str | None = None) -> MediaRef:
@@ -332,9 +361,22 @@ class RunwareClient(SessionClient):
 
     def fetch(self, result: GenerationResult, dest: str | Path, *, expected_format: str,
               **options: Any) -> Path:
-        """Download or decode ``result`` to ``dest`` (see :func:`.download.fetch_result`)."""
+        """Download or decode ``result`` to ``dest``, verified before it is renamed into place
+        (see :func:`~..transport.download.fetch_result`); this client's ``timeout`` (deadline
+        and minimum rate included) and ``max_result_bytes`` apply unless given."""
         from ..transport.download import fetch_result
 
         options.setdefault("timeout", self.timeout)
+        options.setdefault("max_bytes", self.max_result_bytes)
         return fetch_result(result, Path(dest), expected_format=expected_format,
                             session=self._session, **options)
+
+
+def _answer_limits(max_result_bytes: int) -> AnswerLimits:
+    """Answer caps: inline results up to ``max_result_bytes`` each, for the most results a
+    task may ask for."""
+    from ..spec.model import MINIMAX_MUSIC_COVER
+
+    most = int(MINIMAX_MUSIC_COVER.field("numberResults").maximum or 1)
+    per_result = encoded_size(max_result_bytes)
+    return AnswerLimits(max_string_bytes=per_result, max_spooled_bytes=per_result * most)

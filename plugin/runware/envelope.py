@@ -5,7 +5,9 @@
 error object normalized by :func:`normalize_error`; :func:`generation_from_item` turns a result
 or poll item into a :class:`~..results.GenerationResult`, whatever its status shape (§5).
 Turning error objects into exceptions is :mod:`.errors`' job. Quoted text is one line,
-truncated and redacted (:func:`clip_message`).
+truncated and redacted (:func:`clip_message`). Answers are parsed with bounded memory and
+depth (:mod:`..transport.jsonstream`): inline audio longer than ``SPOOL_TEXT_BYTES`` arrives
+as a :class:`~..transport.jsonstream.SpooledText`, which ``data_uri``/``base64_data`` keep.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from typing import Any
 from ..errors import ResponseFormatError
 from ..redaction import redact
 from ..results import GenerationResult
+from ..transport.jsonstream import JsonAnswer, SpooledText, TooLargeError, parse_stream
 
 __all__ = [
     "MESSAGE_LIMIT",
     "Envelope",
     "clip_message",
+    "envelope_from_answer",
     "generation_from_item",
     "item_status",
+    "answer_error",
     "normalize_error",
     "parse_envelope",
     "sanitize_body",
@@ -55,8 +60,8 @@ def generation_from_item(
         seed=_int_or_none(item.get("seed")),
         cost=_float_or_none(item.get("cost")),
         url=str_or_none(item.get("audioURL")),
-        data_uri=str_or_none(item.get("audioDataURI")),
-        base64_data=str_or_none(item.get("audioBase64Data")),
+        data_uri=_inline_or_none(item.get("audioDataURI")),
+        base64_data=_inline_or_none(item.get("audioBase64Data")),
         status=item_status(item),
         raw=dict(item),
         result_index=_int_or_none(item.get("resultIndex")),
@@ -89,6 +94,13 @@ def str_or_none(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+def _inline_or_none(value: Any) -> Any:
+    """Inline audio: a spooled string as it is (never materialized), else :func:`str_or_none`."""
+    if isinstance(value, SpooledText):
+        return value if value else None
+    return str_or_none(value)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -127,6 +139,8 @@ def sanitize_body(value: Any, depth: int = 0) -> Any:
         return [sanitize_body(v, depth + 1) for v in value[:30]]
     if isinstance(value, str):
         return clip_message(value, 1000)
+    if isinstance(value, SpooledText):
+        return str(value)
     return value
 
 
@@ -201,17 +215,41 @@ def parse_envelope(status_code: int, headers: Mapping[str, str] | None, text: st
     a top-level ``error`` object (or the legacy ``error: true`` form), a bare list of items or
     errors, and a single bare item.
 
-    :raises ResponseFormatError: the body is not JSON, or not one of those shapes.
+    :raises ResponseFormatError: the body is not JSON, nests too deep, is too large, or is not
+        one of those shapes.
     """
     del headers  # part of the signature so callers need not care what is read
-    body_hint = clip_message(text, 120) if text else "(empty)"
+    head = bytearray()
+    chunks = [text.encode("utf-8", "surrogatepass")] if text else []
     try:
-        doc = json.loads(text) if text and text.strip() else None
-    except ValueError:
-        raise ResponseFormatError(
-            f"Runware answered HTTP {status_code} with a body that is not JSON: {body_hint}",
-            body=body_hint,
-        ) from None
+        answer = parse_stream(chunks, head=head)
+    except ValueError as exc:
+        raise answer_error(status_code, exc, bytes(head)) from None
+    return envelope_from_answer(status_code, answer)
+
+
+def answer_error(status_code: int, exc: ValueError, head: bytes) -> ResponseFormatError:
+    """The :class:`ResponseFormatError` for an answer :func:`parse_stream` refused."""
+    hint = clip_message(head.decode("utf-8", "replace"), 120) if head else "(empty)"
+    if isinstance(exc, TooLargeError):
+        return ResponseFormatError(f"Runware answered HTTP {status_code} with an answer too "
+                                   f"large to be the protocol: {exc}", body=hint)
+    if isinstance(exc, json.JSONDecodeError) or isinstance(exc, UnicodeDecodeError):
+        return ResponseFormatError(
+            f"Runware answered HTTP {status_code} with a body that is not JSON: {hint}",
+            body=hint)
+    return ResponseFormatError(f"Runware answered HTTP {status_code} with an unusable body "
+                               f"({exc}): {hint}", body=hint)
+
+
+def envelope_from_answer(status_code: int, answer: JsonAnswer) -> Envelope:
+    """An :class:`Envelope` from an answer parsed by :func:`~..transport.jsonstream.parse_stream`.
+
+    :raises ResponseFormatError: empty, or not one of the shapes :func:`parse_envelope` takes.
+    """
+    doc = answer.doc
+    body_hint = clip_message(answer.head.decode("utf-8", "replace"), 120) if answer.head else (
+        "(empty)")
     if doc is None:
         raise ResponseFormatError(f"Runware answered HTTP {status_code} with an empty body")
     data: list[dict[str, Any]] = []

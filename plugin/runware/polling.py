@@ -3,8 +3,9 @@
 :meth:`Poller.collect` polls until every generation of a task is terminal. The interval starts
 at ``initial_s`` and grows by ``POLL_BACKOFF_FACTOR`` up to ``max_s``; past ``deadline_s`` the
 task is given up (never resubmitted). After an unknown submit outcome the task may not exist:
-``RECOVERY_MAX_MISSES`` answers that do not know it end in
-:class:`~..errors.OutcomeUnknownError`.
+``RECOVERY_MAX_MISSES`` answers that do not know it are followed by a question to Runware's task
+archive (``getTaskDetails``, :mod:`.archive`); only when the archive does not know it either
+does the poll end in :class:`~..errors.OutcomeUnknownError`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..errors import (
     ResponseFormatError,
 )
 from ..results import GenerationResult, TaskResult
+from .archive import consult_archive
 from .sleeper import CancelCheck, Sleeper
 from .tasks import task_items
 from .tracker import GenerationTracker
@@ -115,13 +117,19 @@ class Poller:
             if not results and (results is None or not seen):
                 misses += 1
                 if misses >= RECOVERY_MAX_MISSES:
+                    recovered, archive, known = consult_archive(self.transport, tracker)
+                    if recovered is not None:
+                        return recovered
+                    if known:  # it exists: ask again (getResponse, then the archive) until
+                        tracker.emit("processing")  # it is done or the deadline passes
+                        continue
                     why = "does not know the task" if results is None else "returns nothing"
                     origin = cause.__cause__ if cause is not None else None
                     after = f" after {origin.message}" if isinstance(origin, APIError) else ""
                     raise OutcomeUnknownError(
                         f"outcome of task {uuid_} is unknown{after}: getResponse {why} after "
-                        f"{misses} attempts; it was not submitted again (check your Runware "
-                        "dashboard before retrying)", task_uuid=uuid_) from cause
+                        f"{misses} attempts and {archive}; it was not submitted again (check "
+                        "your Runware dashboard before retrying)", task_uuid=uuid_) from cause
                 continue
             misses = 0
             seen = True

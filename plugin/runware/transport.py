@@ -10,6 +10,11 @@ Retries follow the protocol reference §8:
   :class:`~..errors.OutcomeUnknownError` is raised and the caller looks the task up;
 - an array of ``getResponse`` tasks only reads, so it is retried freely (within the budget).
 
+Every exchange runs under a total deadline and a minimum rate (:mod:`..transport.deadline`):
+a cut answer is an unknown outcome like a dropped connection. Answers are read as they stream
+with bounded memory (:mod:`..transport.jsonstream`): too large or too deeply nested is an
+unparsable answer (:class:`~..errors.ResponseFormatError`), never an exhausted process.
+
 Logs (``minimax_cover.client``) carry method, path, task types and status, never headers,
 bodies or keys.
 """
@@ -29,14 +34,18 @@ from ..errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    DeadlineExceededError,
     OutcomeUnknownError,
     ResponseFormatError,
 )
 from ..redaction import redact
+from ..transport.body import iter_body
+from ..transport.deadline import exchange
+from ..transport.jsonstream import AnswerLimits, parse_stream
 from ..transport.retry import RetryPolicy
 from ..transport.session import failed_before_sending
 from ..transport.timeouts import Timeout
-from .envelope import Envelope, parse_envelope
+from .envelope import Envelope, answer_error, envelope_from_answer
 from .errors import error_from
 from .sleeper import CancelCheck, Sleeper
 
@@ -46,7 +55,7 @@ log = logging.getLogger("minimax_cover.client")
 
 #: Task types that only read, so they may be sent again after an unknown outcome. Anything
 #: else (inference: paid; mediaStorage: a taskUUID is single-use) raises OutcomeUnknownError.
-REPEATABLE_TASK_TYPES = frozenset({"getResponse"})
+REPEATABLE_TASK_TYPES = frozenset({"getResponse", "getTaskDetails", "accountManagement"})
 
 
 class Failure:
@@ -71,17 +80,24 @@ class RunwareTransport:
     :param timeout: connect and default read timeout of every call.
     :param retry_policy: how often and how long to wait before retrying.
     :param sleeper: waits between retries (shared with the poller, for its clock).
+    :param limits: caps on each answer (kept part, spooled inline audio, depth).
     """
 
     def __init__(self, *, api_key: str, base_url: str, session: requests.Session,
-                 timeout: Timeout, retry_policy: RetryPolicy, sleeper: Sleeper) -> None:
+                 timeout: Timeout, retry_policy: RetryPolicy, sleeper: Sleeper,
+                 limits: AnswerLimits | None = None) -> None:
         self.__api_key = api_key
         self.base_url = base_url
         self.session = session
         self.timeout = timeout
         self.retry_policy = retry_policy
         self.sleeper = sleeper
+        self.limits = limits or AnswerLimits()
         self._path = urlsplit(base_url).path or "/"
+        #: Headers added to every call (a copy with ``X-Runware-Dry-Run`` prices tasks).
+        self.extra_headers: dict[str, str] = {}
+        #: True once an answer carried ``X-Sandbox``: the built-in sandbox, not Runware.
+        self.sandbox_seen = False
 
     def __repr__(self) -> str:
         return f"RunwareTransport(base_url={self.base_url!r})"
@@ -92,7 +108,8 @@ class RunwareTransport:
 
         Per-task ``errors`` in a 2xx answer are returned, not raised.
 
-        :param read_timeout: overrides the read timeout for this call.
+        :param read_timeout: overrides the read timeout for this call; a longer one than the
+            client's is added to the deadline too (:meth:`Timeout.for_wait`).
         :param should_cancel: checked while waiting before a retry.
         :raises OutcomeUnknownError: a task other than ``getResponse`` may or may not have been
             accepted (it is never sent again here).
@@ -104,10 +121,13 @@ class RunwareTransport:
         writes = [t for t in tasks if t.get("taskType") not in REPEATABLE_TASK_TYPES]
         write_uuid = str(writes[0].get("taskUUID")) if writes else None
         body = json.dumps(tasks, separators=(",", ":"))
-        read = float(read_timeout) if read_timeout is not None else self.timeout.read_s
+        timeout = self.timeout
+        if read_timeout is not None:
+            read = float(read_timeout)
+            timeout = timeout.for_wait(read) if read > timeout.read_s else timeout.with_read(read)
         attempt = 0
         while True:
-            outcome = self._attempt(body, types, read, write_uuid)
+            outcome = self._attempt(body, types, timeout, write_uuid)
             if isinstance(outcome, Envelope):
                 return outcome
             error = outcome.error
@@ -133,31 +153,50 @@ class RunwareTransport:
             "Authorization": f"Bearer {self.__api_key}",
             "Content-Type": "application/json",
             "Accept": "application/json",
+            **self.extra_headers,
         }
 
-    def _attempt(self, body: str, types: str, read_timeout: float,
+    def _attempt(self, body: str, types: str, timeout: Timeout,
                  task_uuid: str | None) -> Envelope | Failure:
         """Send once; return the envelope or a classified failure (never raises APIError)."""
         started = time.monotonic()
-        try:
-            resp = self.session.post(
-                self.base_url,
-                data=body.encode("utf-8"),
-                headers=self._headers(),
-                timeout=self.timeout.with_read(read_timeout).as_requests(),
-                allow_redirects=False,
-            )
-        except requests.exceptions.RequestException as exc:
-            return self._transport_failure(exc, types, read_timeout)
-        status = resp.status_code
+        with exchange(timeout, f"answer of {self.base_url}") as watch:
+            try:
+                resp = self.session.post(
+                    self.base_url,
+                    data=body.encode("utf-8"),
+                    headers=self._headers(),
+                    timeout=timeout.as_requests(),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.exceptions.RequestException as exc:
+                if watch.expired() and not failed_before_sending(exc):
+                    return Failure(watch.error(0, task_uuid=task_uuid), retryable=True,
+                                   unknown=True)
+                return self._transport_failure(exc, types, timeout.read_s)
+            with resp:
+                status = resp.status_code
+                if resp.headers.get("X-Sandbox"):
+                    self.sandbox_seen = True
+                head = bytearray()
+                env: Envelope | None = None
+                bad: ResponseFormatError | None = None
+                try:
+                    answer = parse_stream(iter_body(resp, watch, task_uuid=task_uuid),
+                                          self.limits, head=head)
+                    env = envelope_from_answer(status, answer)
+                except ResponseFormatError as exc:
+                    bad = exc
+                except ValueError as exc:  # too large, too deep, not JSON
+                    bad = answer_error(status, exc, bytes(head))
+                except DeadlineExceededError as exc:
+                    log.debug("POST %s [%s]: %s", self._path, types, exc.message)
+                    return Failure(exc, retryable=True, unknown=True)
+                except requests.exceptions.RequestException as exc:
+                    return self._transport_failure(exc, types, timeout.read_s)
         log.debug("POST %s [%s] -> HTTP %d in %.2f s", self._path, types, status,
                   time.monotonic() - started)
-        env: Envelope | None
-        try:
-            env = parse_envelope(status, resp.headers, resp.text)
-            bad: ResponseFormatError | None = None
-        except ResponseFormatError as exc:
-            env, bad = None, exc
         if 200 <= status < 300:
             if env is not None:
                 return env

@@ -19,6 +19,9 @@ Choices where Runware documents nothing:
 - ``inputs.audio``: a mediaUUID (or a result's audioUUID), a data URI, or a URL of this
   sandbox or another loopback server; anything else is ``downloadFailed``.
 - Expired result URLs answer 404 ``resultExpired``; ``ttl`` is measured with ``clock``.
+- Money (:mod:`.account`): an optional balance (HTTP 402 ``insufficientCredits`` when it cannot
+  pay), ``X-Runware-Dry-Run: 1`` priced without running, ``accountManagement`` and
+  ``getTaskDetails``.
 - Every data item carries ``"sandbox": true``, every answer ``X-Sandbox: true``, every error
   message ends in ``[sandbox]``.
 """

@@ -65,8 +65,11 @@ def violation_code(v: Violation) -> str:
 class SandboxTaskError(Exception):
     """A task the sandbox rejects; carries the error object to answer with."""
 
-    def __init__(self, obj: dict[str, Any], *, rejected: bool = True) -> None:
+    def __init__(self, obj: dict[str, Any], *, rejected: bool = True,
+                 status: int | None = None) -> None:
         self.obj = obj
         #: True when the task was refused outright (counts towards an HTTP 400 answer).
         self.rejected = rejected
+        #: The HTTP status of an answer where every task was refused (default 400).
+        self.status = status
         super().__init__(obj.get("message", ""))

@@ -233,7 +233,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._apply_pre_fault(entry, terminal, tasks)
             return
 
-        batch = ctx.processor.process(body)
+        entry["dry_run"] = self.headers.get("X-Runware-Dry-Run", "").strip().lower() in (
+            "1", "true")
+        batch = ctx.processor.process(body, dry_run=entry["dry_run"])
         post = ctx.plan.take(POST_KINDS, entry["task_types"])
         entry["faults"] += [f.kind for f in post]
         if any(f.kind == "drop_after" for f in post):

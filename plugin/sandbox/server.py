@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from .account import Account
 from .faults import Fault, FaultPlan
 from .handler import HandlerContext, SandboxHandler
 from .media import MediaSource
@@ -126,6 +127,11 @@ class Sandbox:
         array with ``responseContent``).
     :param enforce_reference_limits: also reject ``inputs.audio`` outside the model's limits
         (6 s to 6 min, 50 MB), as the real service would.
+    :param banner: log the SANDBOX banner at WARNING on start (False: at INFO, for a host
+        that labels the sandbox itself, like the CLI's summary).
+    :param balance_usd: what the account holds in USD (``None``: unlimited); accepted tasks
+        are charged ``numberResults`` x ``cost_per_result`` and refused with HTTP 402
+        ``insufficientCredits`` when it cannot pay (see :mod:`.account`).
     """
 
     def __init__(
@@ -142,19 +148,25 @@ class Sandbox:
         clock: Callable[[], float] = time.monotonic,
         error_shape: ErrorShape = "nested",
         enforce_reference_limits: bool = False,
+        banner: bool = True,
+        balance_usd: float | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key: must not be empty")
         _check_loopback(host)
         if latency_s < 0:
             raise ValueError(f"latency_s: must be >= 0 (got {latency_s!r})")
+        if balance_usd is not None and not balance_usd >= 0:
+            raise ValueError(f"balance_usd: must be >= 0 or None (got {balance_usd!r})")
         if error_shape not in ("nested", "flat", "errors"):
             raise ValueError(f"error_shape: must be nested, flat or errors (got {error_shape!r})")
         self.settings = Settings(
             api_key=api_key, latency_s=float(latency_s), cost_per_result=float(cost_per_result),
             default_ttl_s=int(default_ttl_s), log=log, error_shape=error_shape,
-            enforce_reference_limits=enforce_reference_limits)
+            enforce_reference_limits=enforce_reference_limits,
+            balance_usd=None if balance_usd is None else float(balance_usd))
         self._requested_port = int(port)
+        self._banner = bool(banner)
         self._endpoint = Endpoint(host)
         self._recorder = Recorder(self.settings)
         self._workers = Workers()
@@ -165,7 +177,7 @@ class Sandbox:
         processor = TaskProcessor(
             store=self._store, plan=self._plan, settings=self.settings, endpoint=self._endpoint,
             runner=runner, media=MediaSource(self._store, self._endpoint),
-            stopping=self._workers.stopping)
+            stopping=self._workers.stopping, account=Account(self.settings))
         self._context = HandlerContext(
             settings=self.settings, endpoint=self._endpoint, plan=self._plan, store=self._store,
             processor=processor, recorder=self._recorder, workers=self._workers)
@@ -189,6 +201,7 @@ class Sandbox:
     log = _Setting()
     error_shape = _Setting()
     enforce_reference_limits = _Setting()
+    balance_usd = _Setting()
 
     @property
     def host(self) -> str:
@@ -209,7 +222,7 @@ class Sandbox:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.25},
             name=f"sandbox-http-{self.port}", daemon=True)
         self._serve_thread.start()
-        log.warning(BANNER.format(url=self.url))
+        log.log(logging.WARNING if self._banner else logging.INFO, BANNER.format(url=self.url))
         return self
 
     def stop(self) -> None:

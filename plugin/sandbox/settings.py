@@ -30,6 +30,8 @@ class Settings:
     log: bool = True
     error_shape: ErrorShape = "nested"
     enforce_reference_limits: bool = False
+    #: What the account holds in USD; ``None``: unlimited (see :mod:`.account`).
+    balance_usd: float | None = None
 
 
 class Endpoint:

@@ -26,18 +26,26 @@ _UINT32 = 1 << 32
 _PROGRESSIONS = ((0, 7, 9, 5), (0, 5, 7, 5), (9, 5, 0, 7), (0, 9, 5, 7))
 
 
-def derive_seed(task_uuid: str) -> int:
-    """A seed in the unsigned 32-bit range drawn deterministically from ``task_uuid``."""
+def derive_seed(task_uuid: str, count: int = 1) -> int:
+    """A seed drawn deterministically from ``task_uuid``, inside the range the model accepts
+    back (the spec's ``seed`` field, 0–1,000,000) with room for ``count`` results, so every
+    reported seed can be sent again with ``seed``."""
+    from ..spec.model import MINIMAX_MUSIC_COVER
+
+    f = MINIMAX_MUSIC_COVER.field("seed")
+    low, high = int(f.minimum or 0), int(f.maximum if f.maximum is not None else _UINT32 - 1)
+    span = max(1, high - low + 1 - max(0, count - 1))
     digest = hashlib.sha256(task_uuid.encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big")
+    return low + int.from_bytes(digest[:8], "big") % span
 
 
 def result_seeds(request_seed: int | None, task_uuid: str, count: int) -> list[int]:
-    """Seeds of the ``count`` results: ``seed + i``, or drawn from the task UUID when absent."""
+    """Seeds of the ``count`` results: ``seed + i``; without one, ``base + i`` with a base drawn
+    from the task UUID (:func:`derive_seed`), all in the accepted range."""
     if request_seed is not None:
         return [int(request_seed) + i for i in range(count)]
-    base = derive_seed(task_uuid)
-    return [(base + i) % _UINT32 for i in range(count)]
+    base = derive_seed(task_uuid, count)
+    return [base + i for i in range(count)]
 
 
 def _envelope(mono: Any, rate: int) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AudioError, short_repr
+from .account import Account, account_item, dry_run_item, task_details_item
 from .errors import SandboxTaskError, error_object, violation_code
 from .faults import ACCEPT_KINDS, FaultPlan
 from .media import MediaSource, content_type
@@ -38,6 +39,7 @@ class _Answer:
     errors: list[dict[str, Any]] = field(default_factory=list)
     rejected: bool = False
     sync_task: Task | None = None
+    status: int | None = None  # the HTTP status when every task was refused (default 400)
 
 
 @dataclass
@@ -63,7 +65,9 @@ class Batch:
                 items, errs = self.processor.sync_items(answer.sync_task)
                 data.extend(items)
                 errors.extend(errs)
-        status = 400 if self.answers and all(a.rejected for a in self.answers) else 200
+        status = 200
+        if self.answers and all(a.rejected for a in self.answers):
+            status = next((a.status for a in self.answers if a.status), 400)
         envelope: dict[str, Any] = {"data": data} if data or not errors else {}
         if errors:
             envelope["errors"] = errors
@@ -84,11 +88,14 @@ class TaskProcessor:
     :param runner: runs accepted ``audioInference`` tasks in the background.
     :param media: resolves ``inputs.audio`` and ``mediaStorage`` ``media`` values.
     :param stopping: set when the sandbox stops (a ``sync`` answer stops waiting).
+    :param account: the balance tasks are charged to (default: unlimited, from ``settings``).
     """
 
     def __init__(self, *, store: Store, plan: FaultPlan, settings: Settings, endpoint: Endpoint,
-                 runner: TaskRunner, media: MediaSource, stopping: threading.Event) -> None:
+                 runner: TaskRunner, media: MediaSource, stopping: threading.Event,
+                 account: Account | None = None) -> None:
         self.store = store
+        self.account = account or Account(settings)
         self.plan = plan
         self.settings = settings
         self.endpoint = endpoint
@@ -97,8 +104,12 @@ class TaskProcessor:
         self.stopping = stopping
 
     # ------------------------------------------------------------------ dispatch
-    def process(self, tasks: list[Any]) -> Batch:
-        """Validate and accept each task in order; return their answers."""
+    def process(self, tasks: list[Any], *, dry_run: bool = False) -> Batch:
+        """Validate and accept each task in order; return their answers.
+
+        With ``dry_run`` (``X-Runware-Dry-Run: 1``) inference tasks are validated and priced,
+        never run or charged (see :mod:`.account`).
+        """
         answers: list[_Answer] = []
         for task in tasks:
             if not isinstance(task, dict):
@@ -108,9 +119,11 @@ class TaskProcessor:
                 continue
             task_type = task.get("taskType")
             handler = {
-                "audioInference": self._audio_inference,
+                "audioInference": lambda t: self._audio_inference(t, dry_run=dry_run),
                 "getResponse": self._get_response,
                 "mediaStorage": self._media_storage,
+                "accountManagement": lambda t: _Answer(data=[account_item(t, self.account)]),
+                "getTaskDetails": lambda t: _Answer(data=[task_details_item(t, self.store)]),
             }.get(task_type) if isinstance(task_type, str) else None
             try:
                 if handler is not None:
@@ -127,14 +140,16 @@ class TaskProcessor:
                     raise SandboxTaskError(error_object(
                         "unsupportedTaskType",
                         f"taskType {short_repr(task_type)} is not served by the sandbox "
-                        "(audioInference, getResponse, mediaStorage)",
+                        "(audioInference, getResponse, mediaStorage, accountManagement, "
+                        "getTaskDetails)",
                         parameter="taskType", task_uuid=task.get("taskUUID")))
             except SandboxTaskError as exc:
-                answers.append(_Answer(errors=[exc.obj], rejected=exc.rejected))
+                answers.append(_Answer(errors=[exc.obj], rejected=exc.rejected,
+                                       status=exc.status))
         return Batch(answers, self)
 
     # ------------------------------------------------------------------ audioInference
-    def _audio_inference(self, task: dict[str, Any]) -> _Answer:
+    def _audio_inference(self, task: dict[str, Any], *, dry_run: bool = False) -> _Answer:
         from ..spec.validation import apply_defaults, check_request
 
         tt = "audioInference"
@@ -159,9 +174,14 @@ class TaskProcessor:
             ], rejected=True)
         if self.store.has_task(task_uuid):
             return _reject(self._duplicate(task_uuid, tt))
+        if dry_run:
+            return _Answer(data=[dry_run_item(request, self.account)])
         audio = self._input_audio(request["inputs"]["audio"], task_uuid)
 
         count = int(request["numberResults"])
+        price = self.account.price(count)
+        if not self.account.charge(price):
+            raise self.account.refusal(price, task_uuid)
         from .synth import result_seeds
 
         seeds = result_seeds(request.get("seed"), task_uuid, count)
@@ -176,6 +196,7 @@ class TaskProcessor:
         ]
         record = Task(task_uuid, tt, request, request["deliveryMethod"], generations)
         if not self.store.add_task(record):  # lost a race with the same taskUUID
+            self.account.refund(price)
             return _reject(self._duplicate(task_uuid, tt))
         failures: dict[int, str] = {}
         for fault in self.plan.take(ACCEPT_KINDS, {tt}):

@@ -8,6 +8,8 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from .deadline import watch_session
+
 __all__ = ["SessionClient", "failed_before_sending"]
 
 USER_AGENT = "minimax-cover (python-requests)"
@@ -17,7 +19,9 @@ class SessionClient:
     """Base of the API clients: one session per client, closed with the client.
 
     A session passed in by the caller (``http_client=``: proxies, CA bundle, pool size) is used
-    as it is and never closed here.
+    as it is and never closed here. An owned session mounts
+    :class:`~.deadline.WatchedAdapter`, so a total deadline also bounds the wait for headers;
+    on a caller's session it bounds the body (``Timeout.total_s``).
     """
 
     _session: requests.Session
@@ -28,6 +32,7 @@ class SessionClient:
         self._session = http_client if http_client is not None else requests.Session()
         if self._owns_session:
             self._session.headers["User-Agent"] = USER_AGENT
+            watch_session(self._session)
 
     @property
     def session(self) -> requests.Session:

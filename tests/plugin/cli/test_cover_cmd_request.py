@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from minimax_cover.plugin.cli.cover_cmd import _add_cover_parser, _read_request, _split_output
+from minimax_cover.plugin.cli.common import output_formats, split_output
+from minimax_cover.plugin.cli.cover_cmd import _add_cover_parser, _read_request
 from minimax_cover.plugin.errors import SpecValidationError
 from minimax_cover.plugin.spec.model import MINIMAX_MUSIC_COVER
 
@@ -30,7 +31,7 @@ def test_options_merge_into_nested_objects_of_the_request_file(tmp_path: Path) -
     assert request == {"positivePrompt": "from the option",
                        "audioSettings": {"sampleRate": 44100, "bitrate": 192},
                        "settings": {"lyrics": "[Verse]\nfrom the lyrics file"},
-                       "includeCost": True}
+                       "includeCost": True, "deliveryMethod": "async"}
 
 
 def test_request_file_must_be_one_object(tmp_path: Path) -> None:
@@ -46,4 +47,5 @@ def test_request_file_must_be_one_object(tmp_path: Path) -> None:
     ("take.m4a", "take.m4a", None),  # not an output format: a folder name
 ])
 def test_output_file_or_folder(output: str, folder: str, stem: str | None) -> None:
-    assert _split_output(Path(output), MINIMAX_MUSIC_COVER) == (Path(folder), stem)
+    formats = output_formats(MINIMAX_MUSIC_COVER)
+    assert split_output(Path(output), formats) == (Path(folder), stem)

@@ -188,7 +188,9 @@ def test_cost_totals(sandbox: Any, song: Path, tmp_path: Path) -> None:
     assert result.cost_total == pytest.approx(MINIMAX_MUSIC_COVER.estimated_cost_usd(
         result.request))
     assert result.to_dict()["costTotal"] == result.cost_total
-    assert _cover(sandbox, song, tmp_path).cost_total is None  # includeCost not asked
+    default = _cover(sandbox, song, tmp_path)  # includeCost is on unless asked otherwise
+    assert default.request["includeCost"] is True and default.cost_total == pytest.approx(price)
+    assert _cover(sandbox, song, tmp_path, include_cost=False).cost_total is None
 
 
 def test_decode_and_sandbox_flags(sandbox: Any, song: Path, tmp_path: Path) -> None:

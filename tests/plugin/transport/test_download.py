@@ -20,7 +20,18 @@ from minimax_cover.plugin.results import GenerationResult
 from minimax_cover.plugin.runware.envelope import generation_from_item
 from minimax_cover.plugin.transport.download import decode_inline, fetch_result
 
-MP3_HEAD = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + b"\x00" * 2000
+
+def _real_mp3() -> bytes:
+    """One second of a sine as a real MP3 (downloads are verified before they are saved)."""
+    import numpy as np
+    from minimax_cover.plugin.audio import Audio, encode_audio
+
+    t = np.arange(22050, dtype=np.float64) / 22050
+    return encode_audio(Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050),
+                        "MP3")
+
+
+MP3_HEAD = _real_mp3()
 WAV_HEAD = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 100
 
 
@@ -213,3 +224,64 @@ def test_sandbox_expired_url(make_sandbox: Any, make_client: Any, song_wav: byte
     with pytest.raises(NotFoundError, match="expired"):
         client.fetch(result, tmp_path / "cover.mp3", expected_format="MP3")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------- issue 17
+
+
+def test_body_longer_than_content_length_is_not_saved(host: Any, session: requests.Session,
+                                                      tmp_path: Path) -> None:
+    base, handler = host  # declares 60 %: the client reads 60 %, which does not decode
+    handler.routes["/lie"] = (200, {"Content-Length": str(len(MP3_HEAD) * 6 // 10)}, MP3_HEAD)
+    with pytest.raises(DownloadError, match="content check failed") as info:
+        fetch_result(url_result(base + "/lie"), tmp_path / "x.mp3", expected_format="MP3",
+                     session=session)
+    assert type(info.value) is DownloadError and info.value.task_uuid == "t"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_part_files_are_cleaned_by_the_next_save(host: Any, session: requests.Session,
+                                                       tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = [tmp_path / f".x.mp3.{dead}-deadbeef.part", tmp_path / ".x.mp3.0a1b2c3d.part"]
+    live = tmp_path / f".x.mp3.{os.getppid()}-cafebabe.part"  # a live process: kept
+    other = tmp_path / f".y.mp3.{dead}-deadbeef.part"  # another file's: kept
+    for path in (*stale, live, other):
+        path.write_bytes(b"half")
+    base, handler = host
+    handler.routes["/a1.mp3"] = (200, {}, MP3_HEAD)
+    fetch_result(url_result(base + "/a1.mp3"), tmp_path / "x.mp3", expected_format="MP3",
+                 session=session)
+    assert not any(p.exists() for p in stale)
+    assert live.exists() and other.exists()
+    assert (tmp_path / "x.mp3").read_bytes() == MP3_HEAD
+
+
+def test_spooled_inline_result_is_decoded_piece_by_piece(session: requests.Session,
+                                                         tmp_path: Path) -> None:
+    import json
+
+    from minimax_cover.plugin.transport.jsonstream import AnswerLimits, SpooledText, parse_stream
+
+    b64 = base64.b64encode(MP3_HEAD).decode()
+    escaped = json.dumps({"taskUUID": "t", "audioUUID": "a",
+                          "audioDataURI": "data:audio/mpeg;base64," + b64}).replace("/", "\\/")
+    item = parse_stream([escaped.encode()], AnswerLimits(spool_bytes=64)).doc
+    result = generation_from_item(item)
+    assert isinstance(result.data_uri, SpooledText)
+    dest = fetch_result(result, tmp_path / "x.mp3", expected_format="MP3", session=session)
+    assert dest.read_bytes() == MP3_HEAD
+    with pytest.raises(DownloadError, match="larger than the 100 byte limit"):
+        decode_inline(result, max_bytes=100)
+
+
+def test_data_after_padding_is_refused() -> None:
+    b64 = base64.b64encode(b"abcde").decode()  # ends with "="
+    chunked = b64 + "QUJD" * 100_000  # a second piece after the padding
+    with pytest.raises(DownloadError, match="after the padding|not valid base64"):
+        decode_inline(generation_from_item({"taskUUID": "t", "audioBase64Data": chunked}))

@@ -1,7 +1,13 @@
 """minimax-cover-budget: a spending guard for minimax-cover (an example third-party plugin).
 
+minimax-cover enforces spending caps itself (the built-in ``spending_guard``: per job, per
+batch, per day, with the journal as the ledger). This plugin is the reference for writing a
+guard of your own, with the same hooks the built-in one uses:
+
 - ``prepare_request`` (a wrapper, so it sees the request after every other plugin changed
-  it): estimated cost = ``numberResults`` x price per result. Above ``MINIMAX_COVER_BUDGET_USD``
+  it): estimated cost = ``numberResults`` x the model's price per result, read from the spec
+  (``context.spec.price_per_result_usd``, the one price table; ``context.spec
+  .estimated_cost_usd(request)`` does the multiplication). Above ``MINIMAX_COVER_BUDGET_USD``
   the job is refused with :class:`BudgetExceededError` before anything is sent or paid for.
 - ``on_job_done`` (a wrapper too, so it writes after every other ``on_job_done``
   implementation ran): appends the job's cost (reported, else estimated; 0 for sandbox runs),
@@ -9,7 +15,8 @@
   ``budget-ledger.jsonl`` in minimax-cover's user data dir.
 
 Environment: ``MINIMAX_COVER_BUDGET_USD`` (no limit when unset), ``MINIMAX_COVER_BUDGET_PRICE_USD``
-(default 0.15, Runware's listed price per cover).
+(overrides the spec's price per result; for a model without one the default is 0.15, Runware's
+listed price per cover).
 """
 
 from __future__ import annotations
@@ -52,9 +59,14 @@ def _env_float(name: str, default: float | None) -> float | None:
     return value
 
 
-def price_usd() -> float:
-    """Price per generated result in USD (``MINIMAX_COVER_BUDGET_PRICE_USD``, default 0.15)."""
-    return _env_float(PRICE_ENV, DEFAULT_PRICE_USD) or 0.0
+def price_usd(spec: Any = None) -> float:
+    """Price per generated result in USD: ``MINIMAX_COVER_BUDGET_PRICE_USD`` when set, else the
+    spec's ``price_per_result_usd`` (the model's price table), else 0.15."""
+    override = _env_float(PRICE_ENV, None)
+    if override is not None:
+        return override
+    listed = getattr(spec, "price_per_result_usd", None)
+    return float(listed) if listed is not None else DEFAULT_PRICE_USD
 
 
 def limit_usd() -> float | None:
@@ -62,9 +74,9 @@ def limit_usd() -> float | None:
     return _env_float(BUDGET_ENV, None)
 
 
-def estimate_usd(request: dict[str, Any]) -> float:
-    """Estimated cost of ``request``: ``numberResults`` x :func:`price_usd`."""
-    return round(int(request.get("numberResults", 1)) * price_usd(), 6)
+def estimate_usd(request: dict[str, Any], spec: Any = None) -> float:
+    """Estimated cost of ``request``: ``numberResults`` x :func:`price_usd` of ``spec``."""
+    return round(int(request.get("numberResults", 1)) * price_usd(spec), 6)
 
 
 def ledger_path() -> Path:
@@ -77,13 +89,14 @@ def prepare_request(request: dict[str, Any], context: Any) -> Generator[None, An
     """Refuse the job when its estimated cost exceeds the budget (after other plugins ran)."""
     result = yield
     limit = limit_usd()
-    estimate = estimate_usd(request)
+    estimate = estimate_usd(request, context.spec)
     context.extra["budget.estimate_usd"] = estimate
     if limit is not None and estimate > limit:
         raise BudgetExceededError([Violation(
             "numberResults",
             f"estimated cost ${estimate:.2f} ({request.get('numberResults', 1)} x "
-            f"${price_usd():.2f}) exceeds {BUDGET_ENV}=${limit:.2f}; nothing was sent",
+            f"${price_usd(context.spec):.2f}) exceeds {BUDGET_ENV}=${limit:.2f}; nothing was "
+            "sent",
             request.get("numberResults", 1),
         )])
     return result
@@ -105,7 +118,7 @@ def on_job_done(result: Any, context: Any) -> Generator[None, Any, Any]:
     elif reported is not None:
         cost, source = float(reported), "reported"
     else:
-        cost, source = round(outputs * price_usd(), 6), "estimated"
+        cost, source = round(outputs * price_usd(context.spec), 6), "estimated"
     entry = {"time": round(time.time(), 3), "taskUUID": result.task_uuid,
              "backend": result.backend, "results": outputs, "cost_usd": cost,
              "cost_source": source, "estimate_usd": context.extra.get("budget.estimate_usd"),

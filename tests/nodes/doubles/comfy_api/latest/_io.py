@@ -216,6 +216,30 @@ def add_to_dict_v1(i: Input, d: dict[str, Any]) -> None:
 
 
 @dataclass
+class PriceBadgeDepends:
+    widgets: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    input_groups: list[str] = field(default_factory=list)
+
+    def as_dict(self, schema_inputs: list[Input]) -> dict[str, Any]:
+        """Widgets with their types; an unknown widget is a ValueError (as in ComfyUI)."""
+        types = {i.id: i.get_io_type() for i in schema_inputs}
+        unknown = [w for w in self.widgets if w not in types]
+        if unknown:
+            raise ValueError(f"PriceBadge depends_on.widgets references unknown widget(s) "
+                             f"{unknown}")
+        return {"widgets": [{"name": w, "type": types[w]} for w in self.widgets],
+                "inputs": list(self.inputs), "input_groups": list(self.input_groups)}
+
+
+@dataclass
+class PriceBadge:
+    expr: str
+    depends_on: PriceBadgeDepends = field(default_factory=PriceBadgeDepends)
+    engine: str = field(default="jsonata")
+
+
+@dataclass
 class Schema:
     node_id: str
     display_name: str | None = None
@@ -231,6 +255,7 @@ class Schema:
     is_api_node: bool = False
     not_idempotent: bool = False
     enable_expand: bool = False
+    price_badge: PriceBadge | None = None
 
     def validate(self) -> None:
         """Ids must be unique among inputs, among outputs, and between the two lists."""
@@ -246,6 +271,8 @@ class Schema:
         both = set(input_ids) & set(output_ids)
         if both:
             issues.append(f"Ids must be unique between inputs and outputs, but {both} are not.")
+        if self.price_badge is not None:  # ComfyUI renders it for /object_info; bad names raise
+            self.price_badge.depends_on.as_dict(self.inputs)
         if issues:
             raise ValueError("\n".join(issues))
 

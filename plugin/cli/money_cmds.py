@@ -1,0 +1,109 @@
+"""``minimax-cover account`` (the balance) and ``minimax-cover spend`` (receipts, by day)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import Any
+
+__all__ = ["add_parser", "cmd_account", "cmd_spend"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``account`` and ``spend`` commands."""
+    a = sub.add_parser(
+        "account", help="the Runware account's balance, today's spending and the caps",
+        description="Ask Runware for the account's balance (accountManagement getDetails; "
+        "needs RUNWARE_API_KEY, or RUNWARE_API_URL pointing at a sandbox), and show what the "
+        "journal says was spent today and the spending caps in force.")
+    a.add_argument("--json", action="store_true", help="JSON on stdout")
+    a.set_defaults(func=cmd_account)
+
+    s = sub.add_parser(
+        "spend", help="what was spent, from the journal: every job sent, totals by day",
+        description="List every job that was sent (date, song, prompt, taskUUID, seeds, cost, "
+        "files, status) with totals by day, from the task journal: what you need to reconcile "
+        "the Runware dashboard or ask for a refund. Costs are the ones Runware reported "
+        "(includeCost); where none was, the estimate is shown and marked '~'. Sandbox jobs "
+        "are listed but not totalled.")
+    s.add_argument("--since", metavar="DATE",
+                   help="only jobs since this local day: YYYY-MM-DD, today, yesterday or Nd")
+    form = s.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="CSV on stdout (one line per job)")
+    form.add_argument("--json", action="store_true", help="JSON on stdout")
+    s.set_defaults(func=cmd_spend)
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    from ..config import resolve_base_url
+    from ..money.caps import load_caps
+    from ..money.pricing import format_usd
+    from ..money.receipts import spend_report
+    from ..runware.client import RunwareClient
+
+    caps = load_caps()
+    client = RunwareClient()
+    try:
+        details = client.account_details()
+    finally:
+        client.close()
+    today = spend_report(date.today())
+    doc: dict[str, Any] = {**details.to_dict(), "endpoint": resolve_base_url(),
+                           "spentTodayUsd": today.total_usd,
+                           "estimatedTodayUsd": today.estimated_usd, "caps": caps.to_dict()}
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    label = "SANDBOX " if details.sandbox else ""
+    print(f"{label}account: {details.organization or '?'} ({resolve_base_url()})")
+    balance = format_usd(details.balance_usd) if details.balance_usd is not None else (
+        "unlimited" if details.sandbox else "not reported")
+    print(f"balance: {balance}")
+    estimated = (f" (of which {format_usd(today.estimated_usd)} estimated)"
+                 if today.estimated_usd else "")
+    print(f"spent today: {format_usd(today.total_usd)}{estimated}, from the journal")
+    print(f"caps: {caps.describe()}")
+    return 0
+
+
+def _short(text: str | None, width: int) -> str:
+    if not text:
+        return "-"
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_spend(args: argparse.Namespace) -> int:
+    from ..money.pricing import format_usd
+    from ..money.receipts import local_time, spend_report
+
+    report = spend_report(args.since)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return 0
+    if args.csv:
+        sys.stdout.write(report.to_csv())
+        return 0
+    if not report.entries:
+        print("no jobs" + (f" since {report.since}" if report.since else ""), file=sys.stderr)
+        return 0
+    for e in report.entries:
+        mark = "~" if e.cost_kind == "estimated" else " "
+        tag = "  [sandbox]" if e.sandbox else ""
+        seeds = ",".join("?" if s is None else str(s) for s in e.seeds) or "-"
+        print(f"{e.day} {local_time(e.created_at)}  {e.status:<9} "
+              f"{mark}{format_usd(e.cost_usd):>8}  {e.task_uuid}  seeds {seeds}{tag}")
+        print(f"    song: {_short(e.song, 70)}   prompt: {_short(e.prompt, 50)}")
+        for path in e.files:
+            print(f"    {path}")
+    print("totals by day:")
+    for d in report.days:
+        estimated = f" (~{format_usd(d.estimated_usd)} estimated)" if d.estimated_usd else ""
+        sandbox = f"  [sandbox {format_usd(d.sandbox_usd)}, not charged]" if d.sandbox_usd else ""
+        print(f"  {d.day}  {d.jobs:>3} job(s)  {format_usd(d.usd)}{estimated}{sandbox}")
+    estimated = (f" (~{format_usd(report.estimated_usd)} estimated)"
+                 if report.estimated_usd else "")
+    print(f"total: {format_usd(report.total_usd)}{estimated}")
+    return 0
