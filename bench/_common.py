@@ -54,6 +54,20 @@ def isolate_env() -> Path:
     return tmp
 
 
+def bytecode_env(tmp: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` for child interpreters that cache bytecode under ``tmp`` (warm after one run).
+
+    An installed package has its ``.pyc`` files; an editable checkout under
+    ``PYTHONDONTWRITEBYTECODE=1`` (CI, this repo's tooling) would compile every module of the
+    pack on each start, which no user pays. ``PYTHONPYCACHEPREFIX`` gives every side of a
+    comparison the same warm cache, outside the repository.
+    """
+    out = dict(os.environ if env is None else env)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    out["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    return out
+
+
 def song(seconds: float, sample_rate: int = 44100, channels: int = 2) -> Any:
     """A deterministic music-like float32 ``[channels, samples]`` array."""
     import numpy as np

@@ -12,8 +12,9 @@ URL, write the file. Two deliveries, each measured side by side:
 
 The subject is the installed console script (``minimax-cover cover SONG --prompt ... -o OUT``,
 journal on, progress off); the baseline is :data:`BASELINE`, run with the same interpreter.
-Variants are interleaved round by round; the medians of wall time and of CPU time (user + sys
-of the child, from ``wait4``) are reported as ratios.
+Variants are interleaved round by round after a warm-up run of each (bytecode cached for both
+sides alike, see :func:`~_common.bytecode_env`); the medians of wall time and of CPU time
+(user + sys of the child, from ``wait4``) are reported as ratios.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from _common import (
     PROMPT,
     ExternalSandbox,
+    bytecode_env,
     isolate_env,
     median,
     run_and_report,
@@ -122,7 +124,7 @@ def run(quick: bool) -> dict[str, Any]:
     poll = [str(POLL_INITIAL_INTERVAL_S), str(POLL_BACKOFF_FACTOR), str(POLL_MAX_INTERVAL_S)]
     rows: dict[str, dict[str, list[float]]] = {}
     with ExternalSandbox(latency_s=LATENCY_S) as sb:
-        env = {**os.environ, "RUNWARE_API_URL": sb.url, "RUNWARE_API_KEY": sb.api_key}
+        env = {**bytecode_env(tmp), "RUNWARE_API_URL": sb.url, "RUNWARE_API_KEY": sb.api_key}
 
         def subject(delivery: str, i: int) -> tuple[float, float]:
             return timed([*_cli(), "cover", str(path), "--prompt", PROMPT, "--delivery-method",

@@ -49,8 +49,8 @@ def cover_folder(
     items = [{
         "song": str(folder / r.song), "ok": r.status in DONE, "status": r.status,
         "taskUUID": r.task_uuid, "cost": r.cost, "error": r.error, "reason": r.reason,
-        "outputs": [{"path": path, "seed": seed_}
-                    for path, seed_ in zip(r.files, r.seeds + [None] * len(r.files))],
+        "outputs": [{"path": path, "seed": r.seeds[i] if i < len(r.seeds) else None}
+                    for i, path in enumerate(r.files)],
     } for r in report.rows]
     summary = {
         "folder": str(folder),

@@ -6,8 +6,9 @@ clear line on stderr and a documented exit code; ``--debug`` shows the traceback
 
 Exit codes: 0 success, 1 failure (API, network, task), 2 invalid input or usage, or refused
 for money (a spending cap, the balance; nothing was sent), 3 outcome unknown (a task may have
-run; resume it), 4 paid but not saved (a result failed its download or content check, or
-could not be written: `minimax-cover resume TASK [-o DIR]`), 130 interrupted.
+run; resume it), 5 paid but not saved (a result failed its download or content check, or
+could not be written: `minimax-cover resume TASK [-o DIR]`), 130 interrupted. (``batch`` has
+its own: 4 is its spending cap.)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_UNKNOWN = 3
-EXIT_NOT_SAVED = 4  # the task ran (paid) but a result is not saved: resume it
+EXIT_NOT_SAVED = 5  # the task ran (paid) but a result is not saved: resume it
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
 

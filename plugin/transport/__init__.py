@@ -1,1 +1,2 @@
-"""HTTP plumbing shared by every backend: sessions, retry policy, bounded downloads."""
+"""HTTP plumbing shared by every backend: sessions, retry policy, timeouts with a total deadline
+and a minimum rate, bounded streaming of answers (JSON) and downloads."""

@@ -2,7 +2,7 @@
 
 The output folder is a 1 MiB tmpfs the test mounts itself (we run as root in CI; the test is
 skipped, saying why, where mounting is refused). Four ~300 KB WAV results go into it: three
-fit, the fourth hits ENOSPC. The job must end in :class:`ResultNotSavedError` (exit 4 from the
+fit, the fourth hits ENOSPC. The job must end in :class:`ResultNotSavedError` (exit 5 from the
 CLI) naming the taskUUID and ``resume -o``, leave no ``.part`` file, keep the three verified
 files, stay resumable, and ``resume -o OTHER`` must save the rest without a second submit. A
 cleanup that fails too (a folder gone read-only) must not hide the first error.
@@ -121,7 +121,7 @@ def test_cli_exit_code_and_message(small_disk: Path, wav_result: bytes, tmp_path
              PROMPT, "--results", "4", "--format", "WAV", "-o", str(small_disk),
              "--no-progress"], env=env, capture_output=True, text=True, timeout=120)
         task = h.paid[0]
-        assert done.returncode == 4, done.stderr  # paid, not saved: resume it
+        assert done.returncode == 5, done.stderr  # paid, not saved: resume it
         assert task in done.stderr and "disk is full" in done.stderr
         assert f"resume {task} -o" in done.stderr
         assert "Traceback" not in done.stderr and _parts(small_disk) == []

@@ -228,6 +228,7 @@ def test_nested_poll_answer_is_an_unparsable_answer_not_a_recursion_error(mp3: b
         assert len(h.requests) == 2  # getResponse only reads: retried once, then refused
 
 
+@pytest.mark.slow
 def test_cli_nested_answer_is_one_line_no_traceback(tmp_path: Path, mp3: bytes) -> None:
     import os
 
@@ -241,3 +242,29 @@ def test_cli_nested_answer_is_one_line_no_traceback(tmp_path: Path, mp3: bytes) 
     assert done.returncode == 3, done.stderr  # outcome unknown: never resubmitted
     assert "Traceback" not in done.stderr and "RecursionError" not in done.stderr
     assert "nests deeper than 64 levels" in done.stderr
+
+
+def test_cli_unverified_download_exits_5_and_resume_saves_it(tmp_path: Path,
+                                                             mp3: bytes) -> None:
+    """A body longer than its Content-Length: not saved under its name, exit 5 (paid, not
+    saved), not 2 ("invalid input, nothing sent"); resume saves it once the host is fixed."""
+    import os
+
+    song = write_song(tmp_path / "song.wav")
+    out = tmp_path / "out"
+    with Hostile(audio=mp3, api_key=KEY, download="lie_long") as h:
+        env = {**os.environ, "RUNWARE_API_URL": h.url, "RUNWARE_API_KEY": KEY}
+        cli = [sys.executable, "-m", "minimax_cover.plugin.cli"]
+        done = subprocess.run([*cli, "cover", str(song), "--prompt", PROMPT, "-o", str(out),
+                               "--no-progress"], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 5, done.stderr
+        assert "content check failed" in done.stderr and h.paid[0] in done.stderr
+        assert not list(out.glob("*.mp3")) and not list(out.glob(".*.part"))
+        with Journal() as journal:
+            assert journal.get(h.paid[0]).status in UNFINISHED_STATUSES  # type: ignore
+        h.download = "ok"
+        again = subprocess.run([*cli, "resume", "-o", str(out)], env=env, capture_output=True,
+                               text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        assert [p.read_bytes() for p in out.glob("*.mp3")] == [mp3] and len(h.paid) == 1

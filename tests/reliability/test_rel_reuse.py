@@ -122,6 +122,7 @@ def test_unknown_task_says_how_to_start_fresh(song: Path, tmp_path: Path, mp3: b
         assert info.value.task_uuid not in tasks  # a new task, not the forgotten one
 
 
+@pytest.mark.slow
 def test_cli_exit_code_3_with_the_hint(song: Path, tmp_path: Path, mp3: bytes) -> None:
     with Hostile(audio=mp3, api_key=KEY, answer="error_500") as h:
         done = subprocess.run(_cli("cover", str(song), "--prompt", PROMPT, "-o",

@@ -138,3 +138,31 @@ def test_a_path_and_bytes_agree(tmp_path: object) -> None:
     path = Path(str(tmp_path)) / "song.flac"
     path.write_bytes(SONGS["FLAC"])
     assert verify_audio(path).duration_s == verify_audio(SONGS["FLAC"]).duration_s
+
+
+def _m4a(seconds: float) -> bytes:
+    import io
+
+    import numpy as np
+
+    av = pytest.importorskip("av")
+    t = np.arange(int(seconds * 44100), dtype=np.float64) / 44100
+    samples = np.stack([0.3 * np.sin(2 * np.pi * 220 * t)] * 2).astype(np.float32)
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="ipod") as container:
+        stream = container.add_stream("aac", rate=44100, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
+        frame.sample_rate = 44100
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buf.getvalue()
+
+
+def test_m4a_is_decoded_frame_by_frame_with_pyav() -> None:
+    data = _m4a(7.0)
+    info = verify_audio(data)
+    assert info.format == "M4A" and info.duration_s == pytest.approx(7.0, abs=0.2)
+    with pytest.raises(AudioError):
+        verify_audio(data[: len(data) // 2])
