@@ -18,6 +18,7 @@ from ..errors import AudioError
 from . import _pyav
 from .data import Audio, AudioInfo
 from .formats import FORMATS, SOUNDFILE_FORMATS
+from .headers import SongHeader, read_header
 from .mp3scan import scan_mp3
 from .quiet import quietly
 from .sniff import sniff_format
@@ -81,6 +82,16 @@ class _Source:
             return self.data
         with open(self.data, "rb") as fh:
             return fh.read()
+
+    def prefix(self, count: int) -> bytes:
+        if isinstance(self.data, bytes):
+            return self.data[:count]
+        with open(self.data, "rb") as fh:
+            return fh.read(count)
+
+    def header(self, kind: str | None) -> SongHeader | None:
+        """A WAV's or MP3's header figures read without libsndfile (:mod:`.headers`)."""
+        return read_header(kind, self.prefix, self.size, self.content)
 
     def error(self, problem: str) -> AudioError:
         return AudioError(f"{self.name}: {problem}", path=self.path)
@@ -283,16 +294,14 @@ def read_audio(source: AudioSource, *, format: str | None = None) -> Audio:
     return audio
 
 
-@quietly
 def probe_audio(source: AudioSource) -> AudioInfo:
     """Read an audio file's format, duration, rate, channels and size from its headers.
 
     Cheap: nothing is decoded (an MP3 without a Xing/Info header has its frame headers counted,
-    since its header-less length is only an estimate). A seekable file object is rewound to
-    where it was. Falls back to PyAV like :func:`read_audio`.
+    since its header-less length is only an estimate). A WAV or MP3 is read in pure Python
+    (:mod:`.headers`, libsndfile's figures), anything else with libsndfile. A seekable file
+    object is rewound to where it was. Falls back to PyAV like :func:`read_audio`.
     """
-    import soundfile as sf
-
     src = _resolve(source, rewind=True)
     if src.size == 0:
         raise src.error("file is empty (0 bytes)")
@@ -301,6 +310,20 @@ def probe_audio(source: AudioSource) -> AudioInfo:
         if _pyav.import_av() is None:
             raise _no_pyav(src, kind)
         return _pyav.probe(src.data, src.name, src.size)
+    header = src.header(kind)
+    if header is not None:
+        return AudioInfo(format=header.format,
+                         duration_s=header.declared_frames / header.sample_rate,
+                         sample_rate=header.sample_rate, channels=header.channels,
+                         size_bytes=src.size, name=src.name, path=src.path,
+                         subtype=header.subtype)
+    return _probe_native(src, kind)
+
+
+@quietly
+def _probe_native(src: _Source, kind: str | None) -> AudioInfo:
+    import soundfile as sf
+
     try:
         info = sf.info(src.open_sf())
     except (sf.SoundFileError, RuntimeError, TypeError, ValueError) as exc:

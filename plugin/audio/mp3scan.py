@@ -9,6 +9,7 @@ notice and the prober can report the right duration.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from .sniff import id3v2_size, is_mpeg_audio_header
@@ -30,6 +31,9 @@ _SAMPLE_RATES: dict[int, tuple[int, int, int]] = {
     0: (11025, 12000, 8000),
 }
 _SYNC_SEARCH_BYTES = 256 * 1024
+# Encoders whose Xing/Info frame carries a LAME-style tag with the encoder delay and padding,
+# read the way mpg123 reads it (checked against libsndfile's lengths; others: no length).
+_GAPLESS_ENCODERS = (b"LAME", b"Lavf", b"Lavc")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class Mp3Scan:
     frames: int
     samples: int
     has_length_header: bool  # a Xing, Info or VBRI frame was found
+    #: The length the Xing/Info frame and its LAME tag declare, as mpg123 (libsndfile) reports
+    #: it: ``frames x samples per frame - encoder delay - padding``; ``None`` when there is no
+    #: such header, or one this module does not read (VBRI, no frame count, another encoder).
+    declared_samples: int | None = None
+    layer: int = 3
 
     @property
     def duration_s(self) -> float:
@@ -87,6 +96,29 @@ def _find_sync(data: bytes, start: int, limit: int) -> int:
     return -1
 
 
+def _declared_samples(data: bytes, pos: int, samples_per_frame: int) -> int | None:
+    """The gapless length a Xing/Info frame at ``pos`` declares, or ``None`` (see Mp3Scan)."""
+    b1, b3 = data[pos + 1], data[pos + 3]
+    mpeg1, mono = ((b1 >> 3) & 0x03) == 3, (b3 >> 6) == 3
+    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    at = pos + 4 + (0 if b1 & 0x01 else 2) + side  # after the header, its CRC, the side info
+    if data[at:at + 4] not in (b"Xing", b"Info") or at + 8 > len(data):
+        return None
+    flags = struct.unpack_from(">I", data, at + 4)[0]
+    if not flags & 0x01:
+        return None  # no frame count
+    if at + 12 > len(data):
+        return None
+    count = struct.unpack_from(">I", data, at + 8)[0]
+    tag = at + 12 + (4 if flags & 0x02 else 0) + (100 if flags & 0x04 else 0) + (
+        4 if flags & 0x08 else 0)
+    if data[tag:tag + 4] not in _GAPLESS_ENCODERS or tag + 24 > len(data):
+        return None
+    d0, d1, d2 = data[tag + 21], data[tag + 22], data[tag + 23]
+    delay, padding = (d0 << 4) | (d1 >> 4), ((d1 & 0x0F) << 8) | d2
+    return max(0, count * samples_per_frame - delay - padding)
+
+
 def scan_mp3(data: bytes) -> Mp3Scan | None:
     """Walk the frames of an MP3 held in ``data``; ``None`` if no MPEG audio frame is found.
 
@@ -100,9 +132,12 @@ def scan_mp3(data: bytes) -> Mp3Scan | None:
     first = _parse(data, pos)
     assert first is not None
     _, _, rate, channels = first
+    layer = 4 - ((data[pos + 1] >> 1) & 0x03)
     frame = data[pos : pos + first[0]]
     has_header = b"Xing" in frame[:64] or b"Info" in frame[:64] or frame[36:40] == b"VBRI"
+    declared = None
     if has_header:
+        declared = _declared_samples(data, pos, first[1])
         pos += first[0]
     frames = samples = 0
     while True:
@@ -118,4 +153,4 @@ def scan_mp3(data: bytes) -> Mp3Scan | None:
         frames += 1
         samples += spf
         pos += length
-    return Mp3Scan(rate, channels, frames, samples, has_header)
+    return Mp3Scan(rate, channels, frames, samples, has_header, declared, layer)

@@ -20,7 +20,9 @@ proves it:
   block, the samples counted against the header and dropped.
 - **M4A/AAC** (PyAV): decoded frame by frame, counted against the declared duration.
 
-Memory stays at one block (64 k frames) plus the file's bytes for the frame walks;
+An integer-PCM WAV and an MP3 are checked in pure Python (their header figures from
+:mod:`.headers`, libsndfile's own), so checking such a song imports neither numpy nor
+soundfile. Memory stays at one block (64 k frames) plus the file's bytes for the frame walks;
 ``bench/decode_check.py`` measures the time on a 6-minute song against a header-only probe.
 """
 
@@ -167,7 +169,6 @@ def _ogg_pages(src: _Source, declared: int) -> int:
     return declared
 
 
-@quietly  # libmpg123 prints to fd 2 on a damaged MP3; the AudioError says it once
 def verify_audio(source: AudioSource, *, format: str | None = None,
                  decode: bool = False) -> AudioInfo:
     """Check that the whole of ``source`` is usable audio (see the module doc).
@@ -191,6 +192,36 @@ def verify_audio(source: AudioSource, *, format: str | None = None,
         problem = _wav_problem(_read_head(src, _WAV_HEAD_BYTES), int(src.size or 0))
         if problem:
             raise src.error(problem)
+    found = _verify_header(src, kind)
+    if found is not None:
+        return found
+    return _verify_native(src, kind, decode)
+
+
+def _verify_header(src: _Source, kind: str | None) -> AudioInfo | None:
+    """An integer-PCM WAV or an MP3, checked without libsndfile (:mod:`.headers`): the WAV's
+    structure, every MP3 frame header against the declared length; ``None``: not such a file
+    (or an unusual one), libsndfile decides."""
+    header = src.header(kind)
+    if header is None or (header.wav is not None and not header.wav.integer):
+        return None  # float PCM is scanned for NaN/inf by libsndfile's decoder
+    declared = present = header.declared_frames
+    if header.mp3 is not None:
+        present = header.mp3.samples
+    rate = header.sample_rate
+    problem = _truncation(header.format, "", declared, present, rate)
+    if problem:
+        raise src.error(problem)
+    if present <= 0:
+        raise src.error("contains no audio samples")
+    return AudioInfo(format=header.format, duration_s=present / rate, sample_rate=rate,
+                     channels=header.channels, size_bytes=src.size, name=src.name,
+                     path=src.path, subtype=header.subtype)
+
+
+@quietly  # libmpg123 prints to fd 2 on a damaged MP3; the AudioError says it once
+def _verify_native(src: _Source, kind: str | None, decode: bool) -> AudioInfo:
+    """libsndfile's checks (and PyAV's for what it cannot open)."""
     handle = _sf_open(src)
     if isinstance(handle, _Unreadable):
         return _verify_pyav(src, kind, handle.reason, handle.malformed)

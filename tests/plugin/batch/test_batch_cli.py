@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROMPT
+from batch_support import PROMPT
 from minimax_cover.plugin.cli import main
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROMPT, fast_options, write_song
+from batch_support import PROMPT, fast_options, write_song
 from minimax_cover.plugin.batch.api import cover_batch
 from minimax_cover.plugin.batch.checks import BatchValidationError
 from minimax_cover.plugin.hooks.registry import make_registry

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROMPT
+from batch_support import PROMPT
 
 distributed = pytest.importorskip(
     "distributed", reason="Dask is not installed: pip install 'minimax-cover[dask]' "

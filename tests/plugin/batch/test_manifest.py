@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PROMPT
+from batch_support import PROMPT
 from minimax_cover.plugin.batch.manifest import (
     coerce_cell,
     read_manifest,
