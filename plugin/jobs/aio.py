@@ -31,7 +31,7 @@ from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 
 if TYPE_CHECKING:
     from ..hooks.registry import Registry
-    from ..hooks.types import Backend, CoverResult
+    from ..hooks.types import CoverResult
     from ..journal.store import Journal
     from ..results import ProgressEvent
     from .local_audio import AudioSource
@@ -112,27 +112,29 @@ def _with_delivery(request: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
     return request
 
 
+def _job_options() -> frozenset[str]:
+    """The keyword-only options of :func:`~.pipeline.cover` (read from its signature, so the
+    two never drift apart); every other keyword is a spec field."""
+    from .pipeline import cover
+
+    return frozenset(name for name, p in inspect.signature(cover).parameters.items()
+                     if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
 async def acover(
     source: AudioSource,
     request: dict[str, Any] | None = None,
     *,
-    output_dir: str | os.PathLike[str] | None = None,
-    output_stem: str | None = None,
-    decode: bool = False,
-    backend: str | Backend | None = None,
-    backend_options: dict[str, Any] | None = None,
-    spec: ModelSpec | None = None,
-    registry: Registry | None = None,
-    journal: Journal | None | bool = None,
-    resume: bool = True,
     on_progress: Callable[[ProgressEvent], Any] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     executor: ThreadPoolExecutor | None = None,
-    **params: Any,
+    **kwargs: Any,
 ) -> CoverResult:
     """:func:`~.pipeline.cover` for asyncio: the same arguments, keywords, errors and journal.
 
-    The job runs in a worker thread (``executor``, default a shared pool of
+    Every option of :func:`~.pipeline.cover` (``output_dir``, ``output``, ``overwrite``,
+    ``dry_run``, ``journal``, ``backend``, ...) and every spec field or alias is accepted. The
+    job runs in a worker thread (``executor``, default a shared pool of
     :data:`DEFAULT_CONCURRENCY`); ``on_progress`` is called on the loop's thread and may be a
     coroutine function. Cancelling the awaiting task stops the wait and keeps the job
     resumable (see the module doc). ``deliveryMethod`` defaults to ``async``.
@@ -142,15 +144,15 @@ async def acover(
     """
     from .pipeline import build_request, cover
 
-    spec = spec or MINIMAX_MUSIC_COVER
-    task = _with_delivery(build_request(request, spec=spec, **params), spec)
+    names = _job_options()
+    options = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+    spec = options.get("spec") or MINIMAX_MUSIC_COVER
+    task = _with_delivery(build_request(request, spec=spec, **kwargs), spec)
     cancel = threading.Event()
     loop = asyncio.get_running_loop()
     return await _run_in_worker(
-        cover, executor, cancel, source=source, request=task, output_dir=output_dir,
-        output_stem=output_stem, decode=decode, backend=backend,
-        backend_options=backend_options, spec=spec, registry=registry, journal=journal,
-        resume=resume, on_progress=_on_loop(on_progress, loop),
+        cover, executor, cancel, source=source, request=task, **options,
+        on_progress=_on_loop(on_progress, loop),
         should_cancel=_cancel_check(cancel, should_cancel))
 
 

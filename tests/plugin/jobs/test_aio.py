@@ -130,3 +130,16 @@ def test_async_client_shares_options_and_runs_jobs_concurrently(make_sandbox: An
 def test_async_client_refuses_unknown_options() -> None:
     with pytest.raises(TypeError, match="colour"):
         AsyncCoverClient(colour="red")
+
+
+def test_acover_takes_every_option_of_cover(make_sandbox: Any, song: Path,
+                                            tmp_path: Path) -> None:
+    """Job options (``dry_run``, ``output``, ``overwrite``...) are not mistaken for spec fields."""
+    sb = make_sandbox()
+    result = asyncio.run(acover(song, prompt=PROMPT, results=2, dry_run=True,
+                                output=tmp_path / "out.flac", overwrite=False,
+                                backend="runware", backend_options=_options(sb),
+                                journal=False))
+    assert result.outputs == [] and sb.submissions() == 0  # priced with the dry-run header
+    assert result.dry_run and result.estimated_cost == pytest.approx(0.30)
+    assert not (tmp_path / "out.flac").exists()
