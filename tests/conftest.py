@@ -22,8 +22,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MINIMAX_COVER_LOAD_PLUGINS", "")
     monkeypatch.delenv("MINIMAX_COVER_BLOCK_PLUGINS", raising=False)
     from minimax_cover.plugin.hooks import registry
+    from minimax_cover.plugin.money.balance import forget_balances
 
     registry.reset_registry()
+    forget_balances()  # each test's jobs ask their sandbox's balance afresh
     yield tmp_path
     registry.reset_registry()
 

@@ -16,12 +16,12 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Pcm16", "pcm16_blocks"]
 
 _SFM_READ = 0x10
+_FIRST_FRAMES = 1 << 12
 _BLOCK_FRAMES = 1 << 15
 _lock = threading.Lock()
 _binding: tuple[Any, Any] | None = None
@@ -54,21 +54,48 @@ def _library() -> tuple[Any, Any] | None:
         return _binding
 
 
-@dataclass(frozen=True)
 class Pcm16:
-    """An open file: its header figures and its samples as interleaved 16-bit PCM blocks."""
+    """An open file: its header figures and its samples as interleaved 16-bit PCM blocks.
 
-    frames: int
-    channels: int
-    sample_rate: int
-    blocks: Iterator[bytes]
+    Use it as a context manager (``with pcm16_blocks(path) as pcm: for block in pcm: ...``);
+    the file is closed on leaving the block.
+    """
+
+    def __init__(self, ffi: Any, lib: Any, handle: Any, info: Any) -> None:
+        self.frames = int(info.frames)
+        self.channels = int(info.channels)
+        self.sample_rate = int(info.samplerate)
+        self._ffi, self._lib, self._handle = ffi, lib, handle
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Blocks of interleaved frames: a small first one (a check may need no more), then
+        ``_BLOCK_FRAMES`` each."""
+        ffi, lib = self._ffi, self._lib
+        buffer = ffi.new("short[]", _BLOCK_FRAMES * self.channels)
+        want = _FIRST_FRAMES
+        while self._handle is not None:
+            count = lib.sf_readf_short(self._handle, buffer, want)
+            if count <= 0:
+                return
+            yield ffi.buffer(buffer, count * self.channels * 2)[:]
+            want = _BLOCK_FRAMES
+
+    def close(self) -> None:
+        """Close the file (again: nothing)."""
+        if self._handle is not None:
+            self._lib.sf_close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> Pcm16:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def pcm16_blocks(path: str) -> Pcm16 | None:
-    """Open ``path`` with libsndfile; ``None`` when it cannot be done without numpy.
-
-    Iterate ``blocks`` to the end (or close it) to release the file.
-    """
+    """Open ``path`` with libsndfile; ``None`` when it cannot be done without numpy, or
+    libsndfile will not open the file."""
     binding = _library()
     if binding is None:
         return None
@@ -80,20 +107,8 @@ def pcm16_blocks(path: str) -> Pcm16 | None:
         return None
     if handle == ffi.NULL:
         return None
-    if info.channels <= 0:
-        lib.sf_close(handle)
+    pcm = Pcm16(ffi, lib, handle, info)
+    if pcm.channels <= 0 or pcm.sample_rate <= 0:
+        pcm.close()
         return None
-    return Pcm16(int(info.frames), int(info.channels), int(info.samplerate),
-                 _blocks(ffi, lib, handle, int(info.channels)))
-
-
-def _blocks(ffi: Any, lib: Any, handle: Any, channels: int) -> Iterator[bytes]:
-    buffer = ffi.new("short[]", _BLOCK_FRAMES * channels)
-    try:
-        while True:
-            count = lib.sf_readf_short(handle, buffer, _BLOCK_FRAMES)
-            if count <= 0:
-                return
-            yield ffi.buffer(buffer, count * channels * 2)[:]
-    finally:
-        lib.sf_close(handle)
+    return pcm

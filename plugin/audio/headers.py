@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .mp3scan import Mp3Scan, scan_mp3
 
@@ -35,9 +35,9 @@ _FLOAT_SUBTYPES = {32: "FLOAT", 64: "DOUBLE"}
 _GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 
 
-@dataclass(frozen=True)
-class WavLayout:
-    """Where a WAV's samples are and how they are laid out."""
+class WavLayout(NamedTuple):
+    """Where a WAV's samples are and how they are laid out (a tuple: cheap to define, which
+    every CLI run pays)."""
 
     integer: bool  # PCM integer samples (else IEEE float)
     channels: int
@@ -99,8 +99,7 @@ def wav_layout(head: bytes, size: int) -> WavLayout | None:
     return None
 
 
-@dataclass(frozen=True)
-class SongHeader:
+class SongHeader(NamedTuple):
     """What :func:`read_header` found: libsndfile's figures for a WAV or MP3."""
 
     format: str  # "WAV" or "MP3"

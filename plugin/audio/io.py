@@ -306,11 +306,7 @@ def probe_audio(source: AudioSource) -> AudioInfo:
     if src.size == 0:
         raise src.error("file is empty (0 bytes)")
     kind = _hint(None, src)
-    if kind in _PYAV_FIRST:
-        if _pyav.import_av() is None:
-            raise _no_pyav(src, kind)
-        return _pyav.probe(src.data, src.name, src.size)
-    header = src.header(kind)
+    header = src.header(kind) if kind in ("WAV", "MP3") else None
     if header is not None:
         return AudioInfo(format=header.format,
                          duration_s=header.declared_frames / header.sample_rate,
@@ -322,6 +318,11 @@ def probe_audio(source: AudioSource) -> AudioInfo:
 
 @quietly
 def _probe_native(src: _Source, kind: str | None) -> AudioInfo:
+    """libsndfile's header figures (PyAV's for what it cannot open)."""
+    if kind in _PYAV_FIRST:
+        if _pyav.import_av() is None:
+            raise _no_pyav(src, kind)
+        return _pyav.probe(src.data, src.name, src.size)
     import soundfile as sf
 
     try:

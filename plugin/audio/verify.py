@@ -28,7 +28,6 @@ soundfile. Memory stays at one block (64 k frames) plus the file's bytes for the
 
 from __future__ import annotations
 
-import mmap
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +35,6 @@ from typing import Any
 
 from . import _pyav
 from .data import AudioInfo
-from .flacscan import scan_flac
 from .io import (
     _FLOAT_SUBTYPES,
     _FORMAT_ALIASES,
@@ -49,7 +47,6 @@ from .io import (
     _truncation,
 )
 from .mp3scan import scan_mp3
-from .oggscan import scan_ogg
 from .quiet import quietly
 from .sniff import sniff_format
 
@@ -127,6 +124,7 @@ def _count_decoded(src: _Source, handle: Any, fmt: str, check_finite: bool) -> i
     return frames
 
 
+@quietly  # FFmpeg's decoders may print to fd 2 as libmpg123 does
 def _verify_pyav(src: _Source, kind: str | None, reason: str | None = None,
                  malformed: bool = False) -> AudioInfo:
     if _pyav.import_av() is None:
@@ -139,6 +137,8 @@ def _verify_pyav(src: _Source, kind: str | None, reason: str | None = None,
 def _flac_frames(src: _Source, handle: Any, declared: int) -> int:
     """Every frame header walked, then the last frames decoded (the end is whole)."""
     import soundfile as sf
+
+    from .flacscan import scan_flac
 
     with _view(src) as data:
         scan = scan_flac(data)
@@ -162,6 +162,8 @@ def _flac_frames(src: _Source, handle: Any, declared: int) -> int:
 
 def _ogg_pages(src: _Source, declared: int) -> int:
     """Every page walked, its CRC and sequence checked, the end-of-stream page present."""
+    from .oggscan import scan_ogg
+
     with _view(src) as data:
         scan = scan_ogg(data)
     if scan is not None and scan.problem:
@@ -260,6 +262,8 @@ def _verify_native(src: _Source, kind: str | None, decode: bool) -> AudioInfo:
 @contextmanager
 def _view(src: _Source) -> Iterator[Any]:
     """The file's bytes to walk: a read-only memory map of a path (no copy on the heap)."""
+    import mmap
+
     if isinstance(src.data, bytes):
         yield src.data
         return

@@ -1,14 +1,13 @@
 """Build audition pages from files or from a finished cover job.
 
 :func:`build_page` is the general form (``minimax-cover compare``); :func:`page_for_result`
-makes the page of ``minimax-cover cover --compare`` next to the saved takes; and
-:func:`write_index` links several pages (one per song of a batch).
+makes the page of ``minimax-cover cover --compare`` next to the saved takes (``batch
+--compare`` does the same per row and links the pages with :func:`~.index.write_index`).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import mimetypes
 import os
 import posixpath
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
     from ..audio import Audio
     from ..hooks.types import CoverResult
 
-__all__ = ["Clip", "build_page", "page_for_result", "page_path_for", "write_index"]
+__all__ = ["Clip", "build_page", "href_for", "page_for_result", "page_path_for",
+           "is_local_file", "page_path_for_files"]
 
 _MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg",
          ".oga": "audio/ogg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".webm": "audio/webm"}
@@ -47,7 +47,8 @@ class Clip:
     audio: Audio | None = None
 
 
-def _href(path: Path, page_dir: Path, embed: bool) -> str:
+def href_for(path: Path, page_dir: Path, embed: bool = False) -> str:
+    """The URL of ``path`` in a page in ``page_dir``: relative, or a ``data:`` URI (embed)."""
     if embed:
         mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or \
             "application/octet-stream"
@@ -103,7 +104,7 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
         label = clip.label or ("Source" if is_source else f"Take {number}")
         path = Path(clip.path)
         tracks.append(Track(
-            label=label, href=_href(path, page.parent, embed),
+            label=label, href=href_for(path, page.parent, embed),
             picture=picture_png(audio, axis_seconds=axis, style=style),
             duration_s=audio.duration_s, name=path.name, seed=clip.seed, cost=clip.cost,
             is_source=is_source, exists=path.is_file()))
@@ -116,9 +117,14 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
 
 def page_path_for(result: CoverResult) -> Path:
     """Where :func:`page_for_result` writes: ``<first take's stem>_compare.html`` beside it."""
-    first = result.files[0]
+    return page_path_for_files(result.files)
+
+
+def page_path_for_files(files: Sequence[str | os.PathLike[str]]) -> Path:
+    """``<first file's stem>_compare.html`` beside it (``a_1.mp3, a_2.mp3`` -> ``a_compare``)."""
+    first = Path(files[0])
     stem = first.stem
-    if len(result.files) > 1 and stem.endswith("_1"):
+    if len(files) > 1 and stem.endswith("_1"):
         stem = stem[:-2]
     return first.with_name(f"{stem}_compare.html")
 
@@ -138,39 +144,20 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
     request = result.request
     settings = request.get("settings") or {}
     info = PageInfo(
-        title=f"Cover audition: {Path(source).name if _is_file(source) else result.task_uuid}",
+        title=f"Cover audition: {Path(source).name if is_local_file(source) else result.task_uuid}",
         prompt=request.get("positivePrompt"), lyrics=settings.get("lyrics"),
         model=request.get("model"), backend=result.backend_label, task_uuid=result.task_uuid,
         sandbox=result.sandbox, cost_total=result.cost_total,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     takes = [Clip(out.path, seed=out.seed, cost=out.cost, audio=out.audio)
              for out in result.outputs if out.path is not None]
-    src = Clip(Path(source)) if _is_file(source) else None  # type: ignore[arg-type]
+    src = Clip(Path(source)) if is_local_file(source) else None  # type: ignore[arg-type]
     return build_page(src, takes, output or page_path_for(result), info=info, embed=embed)
 
 
-def _is_file(source: object) -> bool:
+def is_local_file(source: object) -> bool:
+    """True for a path (not a URL) to an existing file: a source the page can play."""
     if not isinstance(source, (str, os.PathLike)):
         return False
     text = os.fspath(source)
     return "://" not in text and Path(text).is_file()
-
-
-def write_index(pages: Sequence[tuple[str, str | os.PathLike[str]]],
-                output: str | os.PathLike[str], *, title: str = "Cover auditions") -> Path:
-    """Write a page linking audition pages (``[(label, page path)]``); return its path."""
-    index = Path(output)
-    index.parent.mkdir(parents=True, exist_ok=True)
-    items = "".join(
-        f'<li><a href="{html.escape(_href(Path(p), index.parent, False))}">'
-        f"{html.escape(label)}</a></li>" for label, p in pages)
-    index.write_text(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'\">"
-        f"<title>{html.escape(title)}</title><style>body{{font:15px/1.6 system-ui,sans-serif;"
-        "background:#0f1115;color:#e6e9ef;max-width:800px;margin:24px auto;padding:0 24px}"
-        "a{color:#8fc1ff}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1><ol>{items}</ol></body></html>\n",
-        encoding="utf-8")
-    return index

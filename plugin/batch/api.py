@@ -47,6 +47,8 @@ def cover_batch(
     journal: Any = None,
     base_dir: str | os.PathLike[str] | None = None,
     receipt_name: str | None = "batch",
+    compare: bool = False,
+    compare_embed: bool = False,
     on_progress: Callable[[BatchProgress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     **params: Any,
@@ -74,6 +76,10 @@ def cover_batch(
         skipping and resuming).
     :param base_dir: the folder relative songs are read from when ``rows`` is an iterable.
     :param receipt_name: stem of the receipt files; ``None`` writes none.
+    :param compare: write an audition page next to each saved row's takes (rows saved by an
+        earlier run too) and an index of them, ``<receipt_name or 'batch'>.compare.html``, in
+        ``output_dir`` (``report.compare_index``; each row's page is ``row.page``).
+    :param compare_embed: with ``compare``: put the audio inside each page.
     :param on_progress: called with a :class:`BatchProgress` at the start, per row, at the end.
     :param should_cancel: polled while running; True stops submitting and interrupts the jobs
         in flight, leaving them resumable.
@@ -91,8 +97,8 @@ def cover_batch(
         executor=executor,
         executor_options=dict(executor_options or {}), backend=backend,
         backend_options=dict(backend_options or {}), journal=journal,
-        receipt_name=receipt_name, manifest=manifest,
-        resume_hint="call cover_batch again with the same rows")
+        receipt_name=receipt_name, manifest=manifest, compare=compare,
+        compare_embed=compare_embed, resume_hint="call cover_batch again with the same rows")
     runner = BatchRunner(manifest_rows, spec=spec, registry=registry or get_registry(),
                          defaults=defaults, options=options, on_progress=on_progress,
                          should_cancel=should_cancel)

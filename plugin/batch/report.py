@@ -37,7 +37,8 @@ DONE_STATUSES = frozenset({"saved", "resumed", "skipped", "duplicate"})
 
 @dataclass
 class RowReport:
-    """One manifest row's outcome (see the module doc for ``status``)."""
+    """One manifest row's outcome (see the module doc for ``status``); ``page`` is its
+    ``--compare`` audition page, if written."""
 
     row: int
     song: str
@@ -52,6 +53,7 @@ class RowReport:
     parameters: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
     reason: str | None = None
+    page: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more."""
@@ -69,6 +71,7 @@ class RowReport:
             "reason": self.reason,
             "identity": self.identity,
             "parameters": self.parameters,
+            "page": self.page,
         }
 
 
@@ -77,7 +80,8 @@ class BatchReport:
     """The whole batch: one :class:`RowReport` per manifest row, in order, plus totals.
 
     ``spent_before`` is what the batch's rows cost in earlier runs (skipped and resumed rows);
-    ``exit_code`` is the CLI's (see ``minimax-cover batch --help``).
+    ``exit_code`` is the CLI's (see ``minimax-cover batch --help``); ``compare_index`` the
+    ``--compare`` index page (each row's page is its ``page``).
     """
 
     rows: list[RowReport]
@@ -95,6 +99,7 @@ class BatchReport:
     exit_code: int = 0
     receipt: dict[str, str] = field(default_factory=dict)
     resume_hint: str | None = None
+    compare_index: str | None = None
 
     def count(self, status: str) -> int:
         """How many rows ended with ``status``."""
@@ -152,6 +157,7 @@ class BatchReport:
             "resume": self.resume_hint,
             "exitCode": self.exit_code,
             "receipt": self.receipt,
+            "compareIndex": self.compare_index,
         }
 
 

@@ -8,6 +8,7 @@
       ->  --dry-run: price and stop
       ->  make_executor (hook)  ->  keep --concurrency jobs in flight, each submitted only if
           its estimate fits under --max-cost  ->  collect  ->  report + receipt in OUT_DIR
+          (--compare: each saved row's page as it is collected, then an index in OUT_DIR)
 
 Ctrl-C (when the batch runs in the main thread): the first stops submitting and lets the jobs
 in flight finish; the second interrupts them too, leaving each resumable by its ``taskUUID``
@@ -80,6 +81,8 @@ class BatchOptions:
     receipt_name: str | None = "batch"
     manifest: str | None = None
     resume_hint: str | None = None
+    compare: bool = False
+    compare_embed: bool = False
 
 
 @dataclass
@@ -169,6 +172,8 @@ class BatchRunner:
         self._session: Any = None
         self._owned: list[Any] = []
         self._sandbox_seen = False
+        self._pages: Any = None  # a .pages.RowPages with --compare
+        self._backend_label: str | None = None
 
     # ------------------------------------------------------------------ setup
 
@@ -230,6 +235,8 @@ class BatchRunner:
             except Exception:  # closing must not hide the batch's outcome
                 log.debug("batch: closing %r failed", thing, exc_info=True)
         self._owned.clear()
+        if self._pages is not None:
+            self._pages.close()
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -252,6 +259,13 @@ class BatchRunner:
             planned = plan_rows(checked, spec=self.spec, backend=backend, journal=journal,
                                 output_dir=self.out_dir)
             report = self._new_report(backend)
+            if self.options.compare and not self.options.dry_run:
+                from .pages import RowPages
+
+                self._pages = RowPages(self.out_dir, name=self.options.receipt_name,
+                                       embed=self.options.compare_embed)
+                self._backend_label = backend.label
+                self._sandbox_seen = self._sandbox_seen or bool(backend.sandbox)
             budget = Budget(self.options.max_cost, self._prefill(planned))
             report.spent_before = budget.spent_before
             if self.options.dry_run:
@@ -514,6 +528,13 @@ class BatchRunner:
             p, status, task_uuid=outcome.task_uuid if submitted or p.action == "resume"
             else None, files=outcome.files, seeds=outcome.seeds, cost=outcome.cost,
             error=outcome.error if status not in ("saved", "resumed") else None, reason=reason)
+        self._write_page(p)
+
+    def _write_page(self, p: PlannedRow) -> None:
+        """``--compare``: the row's audition page next to its takes (if it has takes here)."""
+        if self._pages is not None:
+            self._pages.queue_row(self._reports[p.number], p.checked.source,
+                                  sandbox=self._sandbox_seen, backend=self._backend_label)
 
     @staticmethod
     def _journal_remote(journal: Any, job: JobSpec, outcome: JobOutcome) -> None:
@@ -557,12 +578,24 @@ class BatchRunner:
                     files=list(first.files) if first else [],
                     seeds=list(first.seeds) if first else [],
                     reason=f"same song and parameters as row {p.duplicate_of}")
+        if self._pages is not None:
+            self._sandbox_seen = self._sandbox_seen or report.sandbox
+            for p in planned:  # rows saved by an earlier run get their page too
+                if p.action == "skip":
+                    self._write_page(p)
         report.rows = [self._reports[p.number] for p in planned]
         report.elapsed_s = time.monotonic() - self._started
         report.exit_code = exit_code(report)
         if report.interrupted or any(r.status in ("interrupted", "unknown")
                                      for r in report.rows):
             report.resume_hint = self.options.resume_hint
+        if self._pages is not None:
+            self._pages.wait()
+            for p in planned:  # a duplicate row shares its first row's page
+                first = self._reports.get(p.duplicate_of) if p.duplicate_of else None
+                if p.action == "duplicate" and first is not None:
+                    self._reports[p.number].page = first.page
+            self._pages.finish(report)
         if not report.dry_run and self.options.receipt_name:
             write_receipt(report, self.out_dir, self.options.receipt_name)
         self._emit("end", 0)

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecValidationError, UsageError, Violation
+from ..errors import UsageError
 from ..spec.model import MINIMAX_MUSIC_COVER
-from .options import add_schema_options, collect_schema_options
+from .options import add_schema_options
 
 EPILOG = """\
 MANIFEST: a .csv (header row) or .jsonl file, one cover per row: `song` (a path relative to
@@ -72,32 +72,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="a request JSON file every row starts from (options override it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
     add_schema_options(p, spec)
+    from .compare_cmd import add_compare_option
+
+    add_compare_option(p, batch=True)
     p.set_defaults(func=cmd_batch, spec=spec)
 
 
 def _defaults(args: argparse.Namespace) -> dict[str, Any]:
-    request: dict[str, Any] = {}
-    if args.request:
-        try:
-            request = json.loads(args.request.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SpecValidationError([Violation("--request", f"cannot read JSON: {exc}",
-                                                 str(args.request))]) from None
-        if not isinstance(request, dict):
-            raise SpecValidationError([Violation("--request", "must hold one JSON object",
-                                                 type(request).__name__)])
-        request.pop("taskUUID", None)  # one per job, made by the batch
-    for key, value in collect_schema_options(args).items():
-        if isinstance(value, dict) and isinstance(request.get(key), dict):
-            value = {**request[key], **value}
-        request[key] = value
-    if args.lyrics_file:
-        try:
-            lyrics = args.lyrics_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SpecValidationError([Violation("--lyrics-file", f"cannot read: {exc.strerror}",
-                                                 str(args.lyrics_file))]) from None
-        request["settings"] = {**(request.get("settings") or {}), "lyrics": lyrics}
+    """Every row's defaults: ``--request``, the schema options and ``--lyrics-file``."""
+    from .cover_cmd import request_from_args
+
+    request = request_from_args(args)
+    request.pop("taskUUID", None)  # one per job, made by the batch
     return request
 
 
@@ -133,7 +119,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         dry_run=args.dry_run, skip_invalid=args.skip_invalid, allow_silent=args.allow_silent,
         executor=args.executor,
         executor_options=_executor_options(args.executor_option), backend=args.backend,
-        receipt_name=name or "batch", manifest=manifest,
+        receipt_name=name or "batch", manifest=manifest, compare=args.compare,
+        compare_embed=args.compare_embed,
         resume_hint=f"run the same command again: {_resume_command()}")
     quiet = args.no_progress or getattr(args, "quiet", False)
     runner = BatchRunner(rows, spec=spec, registry=get_registry(), defaults=_defaults(args),
@@ -175,3 +162,6 @@ def _print_report(report: Any) -> None:
           f"{charged}; {t['elapsedSeconds']:.1f} s")
     if report.receipt:
         print(f"receipt: {report.receipt['json']}, {report.receipt['csv']}")
+    if report.compare_index:
+        pages = sum(1 for r in report.rows if r.page and r.status != "duplicate")
+        print(f"compare: {pages} page(s), index {report.compare_index}")

@@ -1,7 +1,7 @@
 """``minimax-cover compare SOURCE TAKE... -o page.html``: an audition page for any files.
 
-Also holds :func:`add_compare_option` / :func:`write_compare_page`, which ``cover --compare``
-uses to write the same page next to the takes it saved.
+Also holds :func:`add_compare_option` (``cover`` and ``batch``) and :func:`write_compare_page`,
+which ``cover --compare`` uses to write the same page next to the takes it saved.
 """
 
 from __future__ import annotations
@@ -102,11 +102,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_compare_option(p: argparse.ArgumentParser) -> None:
-    """Add ``--compare`` (and ``--compare-embed``) to a cover command's parser."""
+def add_compare_option(p: argparse.ArgumentParser, *, batch: bool = False) -> None:
+    """Add ``--compare`` (and ``--compare-embed``) to a cover (or ``batch``) command's parser."""
     p.add_argument("--compare", action="store_true",
                    help="also write an HTML page next to the takes to audition them against "
-                   "the song (players, waveforms, spectrograms, A/B; offline)")
+                   "the song (players, waveforms, spectrograms, A/B; offline)" + (
+                       "; one page per saved row and an index, OUT_DIR/<manifest>.compare.html"
+                       if batch else ""))
     p.add_argument("--compare-embed", action="store_true",
                    help="with --compare: put the audio inside the page (one portable file)")
 

@@ -79,8 +79,11 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
     p.set_defaults(func=cmd_cover, spec=spec)
 
 
-def _read_request(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``--request`` file, overridden by the options and ``--lyrics-file``."""
+def request_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--request`` file, overridden by the schema options and ``--lyrics-file``.
+
+    Shared by ``cover`` and ``batch`` (whose options are generated from the same schema).
+    """
     request: dict[str, Any] = {}
     if args.request:
         try:
@@ -98,6 +101,12 @@ def _read_request(args: argparse.Namespace) -> dict[str, Any]:
     if args.lyrics_file:
         request["settings"] = {**(request.get("settings") or {}),
                                "lyrics": _read_lyrics(args.lyrics_file)}
+    return request
+
+
+def _read_request(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--request`` file, overridden by the options and ``--lyrics-file``."""
+    request = request_from_args(args)
     request.setdefault("includeCost", True)  # the summary shows the cost
     if _has_async(args.spec):
         request.setdefault("deliveryMethod", CLI_DELIVERY)
@@ -154,6 +163,9 @@ def cmd_cover(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args, source, request)
     show = not (args.no_progress or args.quiet)
+    from . import settle_imports
+
+    settle_imports()  # the job's modules are loaded: out of the collector's way (one-shot run)
     with ProgressLine(show, delivery=request.get("deliveryMethod")) as progress:
         result = cover(
             source,

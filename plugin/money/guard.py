@@ -31,7 +31,6 @@ from ..errors import SpendingCapError
 from ..hooks.specs import hookimpl
 from .caps import CAP_ENV, CONFIG_CAPS_KEY, Caps, load_caps
 from .pricing import format_usd
-from .receipts import committed_usd, day_window
 
 if TYPE_CHECKING:
     from ..hooks.types import CoverResult, JobContext
@@ -60,6 +59,8 @@ def _job_cap_error(caps: Caps, estimate: float, count: Any) -> SpendingCapError:
 
 
 def _day_check(caps: Caps, estimate: float, sandbox: bool) -> Any:
+    from .receipts import committed_usd  # with a daily cap only (csv, datetime: a few ms)
+
     def check(rows: list[LedgerRow]) -> None:
         committed = committed_usd(rows, sandbox=sandbox)
         assert caps.day_usd is not None
@@ -98,6 +99,7 @@ def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool) -> f
         return estimate
     from ..journal.ledger import Ledger
     from ..journal.store import Journal
+    from .receipts import day_window
 
     journal = context.journal
     owned = journal is None  # a daily cap needs the ledger even for a job not journaled

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +59,8 @@ class RunwareBackend:
         if client is not None:
             self.client = client
         elif offline:
+            import secrets
+
             from ..sandbox import Sandbox
 
             key = "sandbox-" + secrets.token_hex(8)
@@ -72,6 +73,9 @@ class RunwareBackend:
         else:
             self.client = RunwareClient(api_key=key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url
+        #: Which account this is (endpoint and key, hashed; ``None`` for a caller's client):
+        #: the balance check keeps its answer per account for a few seconds.
+        self.account_key = _account_key(self.endpoint, key) if client is None and key else None
 
     @property
     def sandbox(self) -> bool:
@@ -117,6 +121,12 @@ class RunwareBackend:
         if self._sandbox is not None:
             self._sandbox.stop()
             self._sandbox = None
+
+
+def _account_key(endpoint: str, key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{endpoint}\0{key}".encode()).hexdigest()[:32]
 
 
 def _answered_as_sandbox(client: Any) -> bool:

@@ -30,7 +30,6 @@ from ..errors import (
     ResponseFormatError,
 )
 from ..results import GenerationResult, TaskResult
-from .archive import consult_archive
 from .sleeper import CancelCheck, Sleeper
 from .tasks import task_items
 from .tracker import GenerationTracker
@@ -117,6 +116,8 @@ class Poller:
             if not results and (results is None or not seen):
                 misses += 1
                 if misses >= RECOVERY_MAX_MISSES:
+                    from .archive import consult_archive  # only after misses: not every run
+
                     recovered, archive, known = consult_archive(self.transport, tracker)
                     if recovered is not None:
                         return recovered

@@ -11,7 +11,6 @@ field to a spec adds its option and its keywords; no alias is written by hand.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,6 +105,8 @@ def resolve_keyword(key: str, spec: ModelSpec = MINIMAX_MUSIC_COVER) -> Field:
     if key in _NOT_KEYWORDS or key == "audio":
         rule = "is not a keyword: give the song as the first argument"
     else:
+        import difflib  # only for a misspelled name
+
         close = difflib.get_close_matches(key, [*table, *_placements(spec)], n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else f"see the fields of {spec.name}"
         rule = f"unknown parameter, not in the spec ({hint})"

@@ -8,7 +8,6 @@ every problem as ``path: rule (got value)``. Nothing here touches the network.
 from __future__ import annotations
 
 import copy
-import difflib
 import uuid
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -104,6 +103,8 @@ def _describe(error: ValidationError, spec: ModelSpec, root: dict[str, Any]) -> 
         extra = [k for k in value if k not in allowed]
         name = extra[0] if extra else "?"
         full = f"{path}.{name}" if path != "(task)" else name
+        import difflib  # only for a misspelled name
+
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
         return Violation(full, f"unknown parameter, not in the spec ({hint})", value.get(name))

@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from minimax_cover.plugin.audio import Audio, write_audio
-from minimax_cover.plugin.audition import Clip, PageInfo, build_page, write_index
+from minimax_cover.plugin.audition import (
+    Clip,
+    IndexEntry,
+    PageInfo,
+    build_page,
+    page_path_for_files,
+    write_index,
+)
 from minimax_cover.plugin.audition.png import png_size
 from minimax_cover.plugin.errors import AudioError
 
@@ -93,3 +100,23 @@ def test_index_links_pages(files: dict[str, Path], tmp_path: Path) -> None:
     index = write_index([("Song <A>", a)], tmp_path / "out" / "index.html")
     html = index.read_text(encoding="utf-8")
     assert 'href="a/a.html"' in html and "Song &lt;A&gt;" in html
+
+
+def test_index_entries_show_rows_with_and_without_pages(files: dict[str, Path],
+                                                        tmp_path: Path) -> None:
+    a = build_page(files["source"], [files["take1"]], tmp_path / "out" / "a b.html")
+    index = write_index([IndexEntry("a.wav", a, status="saved", prompt="<folk>", takes=1,
+                                    cost=0.15, number=3),
+                         IndexEntry("b.wav", None, status="failed", note="task failed")],
+                        tmp_path / "out" / "m.compare.html", subtitle="2 row(s)", sandbox=True)
+    html = index.read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]*)"', html) == ["a%20b.html"]
+    assert "&lt;folk&gt;" in html and "$0.1500" in html and "task failed" in html
+    assert '<td class="n">3</td>' in html and "SANDBOX" in html and "2 row(s)" in html
+    assert "default-src 'none'" in html and not (tmp_path / "out" / "m.compare.html.part").exists()
+
+
+def test_page_path_for_files(tmp_path: Path) -> None:
+    assert page_path_for_files([tmp_path / "a.mp3"]) == tmp_path / "a_compare.html"
+    assert page_path_for_files([tmp_path / "a_1.mp3", tmp_path / "a_2.mp3"]) == \
+        tmp_path / "a_compare.html"

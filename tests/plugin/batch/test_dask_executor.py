@@ -1,7 +1,7 @@
 """The Dask executor on a real LocalCluster with worker processes, against the sandbox.
 
-Run by ``.ci/run-dask`` (its own venv with the ``.[dask]`` extra); skipped where Dask is not
-installed. Workers talk to a sandbox in this process over 127.0.0.1 and read the key and URL
+Marked ``dask``: run by ``.ci/run-dask`` (its own venv with the ``.[dask]`` extra), deselected in
+the default run. Workers talk to a sandbox in this process over 127.0.0.1 and read the key and URL
 from their environment. A worker killed with SIGKILL mid-job leaves a task the driver sends
 again; that attempt finds the task marked as sent and resumes it by ``taskUUID``: each task is
 submitted exactly once.
@@ -19,10 +19,6 @@ from typing import Any
 
 import pytest
 from batch_support import PROMPT
-
-distributed = pytest.importorskip(
-    "distributed", reason="Dask is not installed: pip install 'minimax-cover[dask]' "
-    "(CI runs these tests in .ci/run-dask)")
 
 pytestmark = [
     pytest.mark.dask,
