@@ -1,6 +1,6 @@
 """The ComfyUI AUDIO tensor contract with real torch (CPU wheel; run by .ci/run-torch).
 
-Skipped when torch is not installed, so the default test run needs no torch.
+Marked ``torch``: deselected in the default run (which has no torch), run by .ci/run-torch.
 """
 
 from __future__ import annotations
@@ -10,12 +10,18 @@ from typing import Any
 
 import pytest
 
-torch = pytest.importorskip("torch")
-
 pytestmark = pytest.mark.torch
 
 
-def test_to_comfy_audio_gives_cpu_float32_tensors(make_tone: Any) -> None:
+@pytest.fixture
+def torch() -> Any:
+    """The real torch module (the torch job installs the CPU wheel)."""
+    import torch
+
+    return torch
+
+
+def test_to_comfy_audio_gives_cpu_float32_tensors(make_tone: Any, torch: Any) -> None:
     from minimax_cover.nodes.audio_bridge import to_comfy_audio
 
     audio = to_comfy_audio([make_tone(), make_tone(seconds=6.5, channels=2)])
@@ -25,7 +31,7 @@ def test_to_comfy_audio_gives_cpu_float32_tensors(make_tone: Any) -> None:
     assert tuple(wave.shape) == (2, 2, 56000) and audio["sample_rate"] == 8000
 
 
-def test_from_comfy_audio_accepts_tensors() -> None:
+def test_from_comfy_audio_accepts_tensors(torch: Any) -> None:
     from minimax_cover.nodes.audio_bridge import from_comfy_audio
 
     wave = torch.rand(1, 2, 16000, dtype=torch.float32) - 0.5
@@ -37,7 +43,7 @@ def test_from_comfy_audio_accepts_tensors() -> None:
     assert half.num_samples == 16000
 
 
-def test_cover_node_output_through_runner_is_a_tensor_batch(tone_wav: Path,
+def test_cover_node_output_through_runner_is_a_tensor_batch(torch: Any, tone_wav: Path,
                                                             tmp_path: Path) -> None:
     from minimax_cover.nodes.runner import run_workflow
 
