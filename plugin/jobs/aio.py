@@ -21,7 +21,6 @@ import asyncio
 import contextvars
 import functools
 import inspect
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 
 if TYPE_CHECKING:
-    from ..hooks.registry import Registry
     from ..hooks.types import CoverResult
-    from ..journal.store import Journal
     from ..results import ProgressEvent
     from .local_audio import AudioSource
 
@@ -159,25 +156,22 @@ async def acover(
 async def aresume_job(
     task_uuid: str,
     *,
-    output_dir: str | os.PathLike[str] | None = None,
-    output_stem: str | None = None,
-    registry: Registry | None = None,
-    journal: Journal | None = None,
-    backend_options: dict[str, Any] | None = None,
-    decode: bool = False,
     on_progress: Callable[[ProgressEvent], Any] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     executor: ThreadPoolExecutor | None = None,
+    **options: Any,
 ) -> CoverResult:
-    """:func:`~.pipeline.resume_job` for asyncio (files go where the job was meant to go)."""
+    """:func:`~.pipeline.resume_job` for asyncio (files go where the job was meant to go).
+
+    Every option of :func:`~.pipeline.resume_job` is accepted (``output_dir``, ``journal``,
+    ``backend_options``, ...); progress and cancellation work as in :func:`acover`.
+    """
     from .pipeline import resume_job
 
     cancel = threading.Event()
     loop = asyncio.get_running_loop()
     return await _run_in_worker(
-        resume_job, executor, cancel, task_uuid=task_uuid, output_dir=output_dir,
-        output_stem=output_stem, registry=registry, journal=journal,
-        backend_options=backend_options, decode=decode,
+        resume_job, executor, cancel, task_uuid=task_uuid, **options,
         on_progress=_on_loop(on_progress, loop),
         should_cancel=_cancel_check(cancel, should_cancel))
 
