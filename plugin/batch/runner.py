@@ -195,12 +195,11 @@ class BatchRunner:
 
     def _shared_session(self) -> Any:
         """One session for every job, its pool as large as the batch's concurrency."""
-        import requests
         from requests.adapters import HTTPAdapter
 
-        from ..transport.session import USER_AGENT
+        from ..transport.session import USER_AGENT, EnvironmentOnceSession
 
-        session = requests.Session()
+        session = EnvironmentOnceSession()  # the proxy environment read once, not per request
         size = max(10, self.options.concurrency + 4)
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size)
         session.mount("http://", adapter)

@@ -4,8 +4,9 @@
 server sending one byte a second (in its headers or its body) holds a call for days.
 :func:`exchange` opens an :class:`ExchangeWatch` for the calls made inside it (in this thread):
 
-- a timer shuts the exchange's sockets down when ``Timeout.total_s`` has passed, which wakes
-  a read blocked anywhere (connect, headers, body) at once;
+- a watchdog shuts the exchange's sockets down when ``Timeout.total_s`` has passed, which wakes
+  a read blocked anywhere (connect, headers, body) at once (one watchdog thread per process,
+  keeping a heap of the open exchanges' deadlines, instead of a timer thread per exchange);
 - :meth:`ExchangeWatch.check`, called between reads of a body, raises
   :class:`~..errors.DeadlineExceededError` past the deadline or when the body averages less
   than ``Timeout.min_rate_bps`` once it has run ``Timeout.rate_window_s``.
@@ -17,7 +18,10 @@ phase is watched (``HTTPResponse.shutdown``, urllib3 2.3 and later).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import os
 import socket
 import threading
 import time
@@ -52,6 +56,67 @@ def _shutdown(sock: Any) -> None:
         pass
 
 
+class _Watchdog:
+    """One daemon thread that fires every armed :class:`ExchangeWatch` at its deadline.
+
+    Deadlines wait in a heap ordered by ``time.monotonic()``; a closed watch is dropped lazily
+    (when it reaches the top, or when closed entries outnumber the live ones).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, ExchangeWatch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, due: float, watch: ExchangeWatch) -> None:
+        """Fire ``watch`` at ``due`` (``time.monotonic()`` seconds) unless it closes first."""
+        with self._cond:
+            heap = self._heap
+            if len(heap) > 64:
+                live = [e for e in heap if not e[2].closed]
+                if len(live) * 2 < len(heap):
+                    heapq.heapify(live)
+                    self._heap = heap = live
+            heapq.heappush(heap, (due, next(self._seq), watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="minimax-cover-deadline",
+                                                daemon=True)
+                self._thread.start()
+            elif heap[0][2] is watch:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                heap = self._heap
+                while heap and heap[0][2].closed:
+                    heapq.heappop(heap)
+                if not heap:
+                    self._cond.wait()
+                    continue
+                delay = heap[0][0] - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                watch = heapq.heappop(heap)[2]
+            try:
+                watch.fire()
+            except Exception:  # noqa: BLE001 - the watchdog must outlive one failed shutdown
+                log.debug("deadline watchdog: shutting down %s failed", watch.what,
+                          exc_info=True)
+
+    def _after_fork(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap = []
+        self._thread = None
+
+
+_watchdog = _Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_watchdog._after_fork)
+
+
 class ExchangeWatch:
     """One exchange's deadline and rate floor; see the module doc.
 
@@ -76,26 +141,21 @@ class ExchangeWatch:
         self._connections: list[Any] = []
         self._sockets: list[Any] = []
         self._responses: list[Any] = []
-        self._timer: threading.Timer | None = None
 
     # -- lifecycle (used by exchange()) ---------------------------------------------------
 
     def start(self) -> None:
-        """Arm the timer that shuts the exchange down at the deadline."""
+        """Arm the (shared) watchdog that shuts the exchange down at the deadline."""
         if self.deadline is not None:
-            self._timer = threading.Timer(max(0.0, self.deadline - self._clock()), self.fire)
-            self._timer.daemon = True
-            self._timer.start()
+            _watchdog.arm(time.monotonic() + max(0.0, self.deadline - self._clock()), self)
 
     def close(self) -> None:
-        """Disarm the timer and forget the sockets (they may serve another exchange now)."""
+        """Disarm the watchdog and forget the sockets (they may serve another exchange now)."""
         with self._lock:
             self.closed = True
             self._connections.clear()
             self._sockets.clear()
             self._responses.clear()
-        if self._timer is not None:
-            self._timer.cancel()
 
     def fire(self) -> None:
         """The deadline passed: shut down every socket this exchange still owns."""
@@ -185,7 +245,7 @@ def exchange(timeout: Timeout, what: str, *,
              ) -> Iterator[ExchangeWatch]:
     """Watch the HTTP calls made in this block (this thread) with ``timeout``'s deadline.
 
-    Read the whole body inside the block; the timer is disarmed when it ends.
+    Read the whole body inside the block; the watchdog is disarmed when it ends.
     """
     watch = ExchangeWatch(timeout, what, error_class=error_class)
     outer = current_watch()

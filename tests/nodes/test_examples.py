@@ -7,35 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from minimax_cover.nodes.runner import known_node_classes, run_workflow
+from workflow_support import expand, widget_names
 
 UI = Path("example_workflows") / "minimax_music_cover.json"
 API = Path("examples") / "workflows" / "minimax_music_cover_api.json"
-
-
-def widget_names(cls: type) -> list[tuple[str, dict[str, Any]]]:
-    """Widget inputs in ComfyUI's input_order (sockets such as AUDIO excluded)."""
-    types = cls.INPUT_TYPES()
-    out = []
-    for section in ("required", "optional"):
-        for name, entry in types.get(section, {}).items():
-            kind, options = entry[0], (entry[1] if len(entry) > 1 else {})
-            if isinstance(kind, list) or kind in ("STRING", "INT", "FLOAT", "BOOLEAN"):
-                out.append((name, options))
-    return out
-
-
-def expand(cls: type, values: list[Any]) -> dict[str, Any]:
-    """Map UI ``widgets_values`` onto names (one extra value after control_after_generate)."""
-    it = iter(values)
-    out = {}
-    for name, options in widget_names(cls):
-        out[name] = next(it)
-        if options.get("control_after_generate"):
-            assert next(it) in ("fixed", "increment", "decrement", "randomize")
-    return out
 
 
 def test_ui_workflow_matches_node_definitions(repo_root: Path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from minimax_cover.nodes.runner import known_node_classes, run_workflow
+from workflow_support import expand
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((REPO / "example_workflows").glob("*.json"))
@@ -18,26 +18,6 @@ DISPLAY_ONLY = {"Note", "MarkdownNote", "PreviewAny"}
 
 def twin(template: Path) -> Path:
     return REPO / "examples" / "workflows" / f"{template.stem}_api.json"
-
-
-def widget_names(cls: type) -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for section in ("required", "optional"):
-        for name, entry in cls.INPUT_TYPES().get(section, {}).items():
-            kind, options = entry[0], (entry[1] if len(entry) > 1 else {})
-            if isinstance(kind, list) or kind in ("STRING", "INT", "FLOAT", "BOOLEAN"):
-                out.append((name, options))
-    return out
-
-
-def expand(cls: type, values: list[Any]) -> dict[str, Any]:
-    it = iter(values)
-    out = {}
-    for name, options in widget_names(cls):
-        out[name] = next(it)
-        if options.get("control_after_generate"):
-            assert next(it) == "fixed", "a paid node's seed must be fixed in a template"
-    return out
 
 
 def test_the_three_templates_are_there() -> None:
@@ -63,7 +43,7 @@ def test_template_matches_nodes_and_twin(template: Path) -> None:
     assert sorted(str(n["id"]) for n in runnable) == sorted(api)
     for node in runnable:
         cls = classes[node["type"]]
-        values = expand(cls, node["widgets_values"])
+        values = expand(cls, node["widgets_values"], seed_controls=("fixed",))  # paid: fixed
         entry = api[str(node["id"])]
         assert entry["class_type"] == node["type"]
         constants = {k: v for k, v in entry["inputs"].items() if not isinstance(v, list)}

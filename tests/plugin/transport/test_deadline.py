@@ -171,3 +171,27 @@ def test_normal_exchanges_reuse_the_connection_unharmed(server: str,
     time.sleep(0.4)  # past every deadline: disarmed timers fire nothing
     assert _read_all(watched, server + "/fast", timeout) == BODY
     assert watched.get(server + "/fast", timeout=(2, 5)).content == BODY  # no exchange active
+
+
+def test_one_watchdog_thread_serves_every_exchange() -> None:
+    """Deadlines share one watchdog thread; an early deadline fires before later ones."""
+    def watchdogs() -> int:
+        return sum(t.name == "minimax-cover-deadline" for t in threading.enumerate())
+
+    late = [ExchangeWatch(Timeout(1, 1, total_s=30), f"late {i}") for i in range(20)]
+    for w in late:
+        w.start()
+    early = ExchangeWatch(Timeout(1, 1, total_s=0.05), "early")
+    early.start()
+    until = time.monotonic() + 5
+    while not early.fired and time.monotonic() < until:
+        time.sleep(0.01)
+    assert early.fired and not any(w.fired for w in late)
+    assert watchdogs() == 1
+    for w in late:
+        w.close()
+    closed = ExchangeWatch(Timeout(1, 1, total_s=0.02), "closed")
+    closed.start()
+    closed.close()
+    time.sleep(0.1)
+    assert not closed.fired
