@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +61,31 @@ def assert_row_consistent(record: Any) -> None:
         assert record.error, f"{record.task_uuid}: {record.status} without an error message"
         for path in record.files:  # partial results that were saved really exist
             assert Path(path).is_file(), path
+
+
+def cli(*args: str) -> list[str]:
+    """The ``minimax-cover`` command line, as a subprocess argv."""
+    return [sys.executable, "-m", "minimax_cover.plugin.cli", *args]
+
+
+def cli_env(url: str, key: str) -> dict[str, str]:
+    """This process's environment (data dirs already in tmp) pointed at ``url`` with ``key``."""
+    return {**os.environ, "RUNWARE_API_URL": url, "RUNWARE_API_KEY": key,
+            "PYTHONUNBUFFERED": "1"}
+
+
+def kill_once_submitted(cmd: list[str], sb: Any, *, wait_s: float = 15.0
+                        ) -> subprocess.Popen[bytes]:
+    """Run ``cmd`` against sandbox ``sb`` and SIGKILL it once the sandbox accepted a task."""
+    proc = subprocess.Popen(cmd, env=cli_env(sb.url, sb.api_key), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + wait_s
+        while sb.submissions() < 1:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the task was never submitted"
+            time.sleep(0.01)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=wait_s)
+    return proc

@@ -8,17 +8,15 @@ the very same ``cover`` command again (the journal finds the unsaved identical j
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from minimax_cover.plugin.journal.store import Journal, default_journal_path
-from rel_support import PROMPT
+from rel_support import PROMPT, cli, cli_env, kill_once_submitted
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -26,33 +24,14 @@ LATENCY_S = 2.0
 WAIT_S = 15.0
 
 
-def _env(sb: Any) -> dict[str, str]:
-    env = dict(os.environ)  # the autouse fixture already points the data dirs at tmp_path
-    env.update(RUNWARE_API_URL=sb.url, RUNWARE_API_KEY=sb.api_key, PYTHONUNBUFFERED="1")
-    return env
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "minimax_cover.plugin.cli", *args]
-
-
 def _cover_cmd(song: Path, out: Path) -> list[str]:
-    return _cli("cover", str(song), "--prompt", PROMPT, "--delivery-method", "async",
+    return cli("cover", str(song), "--prompt", PROMPT, "--delivery-method", "async",
                 "-o", str(out), "--no-progress")
 
 
 def _start_and_kill(cmd: list[str], sb: Any) -> str:
     """Run ``cmd``, SIGKILL it once the sandbox accepted the task; return the taskUUID."""
-    proc = subprocess.Popen(cmd, env=_env(sb), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + WAIT_S
-        while sb.submissions() < 1:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the task was never submitted"
-            time.sleep(0.01)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=WAIT_S)
+    proc = kill_once_submitted(cmd, sb, wait_s=WAIT_S)
     assert proc.returncode == -signal.SIGKILL
     with Journal(default_journal_path()) as journal:
         jobs = journal.list_jobs(limit=None)
@@ -84,8 +63,8 @@ def test_killed_cover_is_finished_by_resume(song: Path, tmp_path: Path,
     task_uuid = _start_and_kill(_cover_cmd(song, out), sb)
     assert not list(out.glob("*.mp3"))  # killed before anything was saved
 
-    done = subprocess.run(_cli("resume", "-o", str(out)), env=_env(sb), capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(cli("resume", "-o", str(out)), env=cli_env(sb.url, sb.api_key),
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert f"{task_uuid}: saved" in done.stdout
     _check_saved(task_uuid, out, sb)
@@ -99,7 +78,8 @@ def test_same_cover_command_after_kill_resumes(song: Path, tmp_path: Path,
     cmd = _cover_cmd(song, out)
     task_uuid = _start_and_kill(cmd, sb)
 
-    again = subprocess.run(cmd, env=_env(sb), capture_output=True, text=True, timeout=60)
+    again = subprocess.run(cmd, env=cli_env(sb.url, sb.api_key), capture_output=True,
+                           text=True, timeout=60)
     assert again.returncode == 0, again.stderr
     assert task_uuid in again.stdout and "[resumed]" in again.stdout
     _check_saved(task_uuid, out, sb)
@@ -111,7 +91,7 @@ def test_same_cover_command_after_kill_resumes(song: Path, tmp_path: Path,
 
 def test_resume_with_nothing_to_do(tmp_path: Path, make_sandbox: Any) -> None:
     sb = make_sandbox()
-    done = subprocess.run(_cli("resume", "-o", str(tmp_path)), env=_env(sb),
+    done = subprocess.run(cli("resume", "-o", str(tmp_path)), env=cli_env(sb.url, sb.api_key),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "nothing to resume" in done.stderr

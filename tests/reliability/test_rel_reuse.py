@@ -26,18 +26,9 @@ from hostile_server import Hostile
 from minimax_cover.plugin.errors import OutcomeUnknownError
 from minimax_cover.plugin.jobs.pipeline import cover
 from minimax_cover.plugin.journal.store import Journal
-from rel_support import PROMPT, fast_options
+from rel_support import PROMPT, cli, cli_env, fast_options
 
 KEY = "rw-REUSE-test-key"
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "minimax_cover.plugin.cli", *args]
-
-
-def _env(url: str, key: str) -> dict[str, str]:
-    return {**os.environ, "RUNWARE_API_URL": url, "RUNWARE_API_KEY": key,
-            "PYTHONUNBUFFERED": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +47,16 @@ def mp3() -> bytes:
 def test_reused_request_file_never_sends_its_task_uuid_twice(song: Path, tmp_path: Path,
                                                              make_sandbox: Any) -> None:
     sb = make_sandbox()
-    env = _env(sb.url, sb.api_key)
+    env = cli_env(sb.url, sb.api_key)
     (tmp_path / "r.json").write_text(json.dumps({  # SONG on the command line replaces it
         "positivePrompt": PROMPT, "inputs": {"audio": "https://example.invalid/song.mp3"}}))
-    normalized = subprocess.run(_cli("validate", str(tmp_path / "r.json")), env=env,
+    normalized = subprocess.run(cli("validate", str(tmp_path / "r.json")), env=env,
                                 capture_output=True, text=True, timeout=60)
     assert normalized.returncode == 0, normalized.stderr
     (tmp_path / "req.json").write_text(normalized.stdout)
     given = json.loads(normalized.stdout)["taskUUID"]
 
-    runs = [subprocess.run(_cli("cover", str(song), "--request", str(tmp_path / "req.json"),
+    runs = [subprocess.run(cli("cover", str(song), "--request", str(tmp_path / "req.json"),
                                 "-o", str(tmp_path / f"out{i}"), "--no-progress", "--json"),
                            env=env, capture_output=True, text=True, timeout=120)
             for i in (1, 2)]
@@ -125,9 +116,9 @@ def test_unknown_task_says_how_to_start_fresh(song: Path, tmp_path: Path, mp3: b
 @pytest.mark.slow
 def test_cli_exit_code_3_with_the_hint(song: Path, tmp_path: Path, mp3: bytes) -> None:
     with Hostile(audio=mp3, api_key=KEY, answer="error_500") as h:
-        done = subprocess.run(_cli("cover", str(song), "--prompt", PROMPT, "-o",
+        done = subprocess.run(cli("cover", str(song), "--prompt", PROMPT, "-o",
                                    str(tmp_path / "out"), "--no-progress"),
-                              env=_env(h.url, KEY), capture_output=True, text=True, timeout=120)
+                              env=cli_env(h.url, KEY), capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr
     assert "--no-resume" in done.stderr and "jobs forget" in done.stderr
 
@@ -140,8 +131,8 @@ def test_resume_cleans_the_part_file_of_a_killed_download(song: Path, tmp_path: 
                                                           mp3: bytes) -> None:
     out = tmp_path / "out"
     with Hostile(audio=mp3, api_key=KEY, download="slow", drip_s=0.05) as h:
-        env = _env(h.url, KEY)
-        proc = subprocess.Popen(_cli("cover", str(song), "--prompt", PROMPT, "-o", str(out),
+        env = cli_env(h.url, KEY)
+        proc = subprocess.Popen(cli("cover", str(song), "--prompt", PROMPT, "-o", str(out),
                                      "--no-progress"), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
@@ -155,7 +146,7 @@ def test_resume_cleans_the_part_file_of_a_killed_download(song: Path, tmp_path: 
         parts = list(out.glob(".*.part"))
         assert parts  # the killed process left its half-written file
         h.download = "ok"
-        done = subprocess.run(_cli("resume", "-o", str(out)), env=env, capture_output=True,
+        done = subprocess.run(cli("resume", "-o", str(out)), env=env, capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert not any(p.exists() for p in parts) and not list(out.glob(".*.part"))
