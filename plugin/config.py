@@ -5,6 +5,12 @@ variable, then ``runware_api_key`` in ``<user config dir>/config.json`` (see :mo
 ``MINIMAX_COVER_CONFIG_DIR`` overrides the folder). Every key found is registered with
 :func:`.redaction.register_secret`, so it is redacted from messages and logs. Environment
 variables are read on every call, never frozen at import.
+
+:func:`read_settings` is the strict reader used for settings that guard money (spending caps,
+the balance check): a file that exists but is not a JSON object is refused with one line
+(exit 2) instead of being ignored. :func:`register_known_secrets` registers every key the tool
+can see (``RUNWARE_API_KEY``, ``MINIMAX_API_KEY``, any ``*key``/``*token``/``*secret`` string in
+the config file) for redaction, whichever one is in use.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .constants import API_KEY_ENV, API_URL_ENV, RUNWARE_API_URL
+from .constants import API_KEY_ENV, API_URL_ENV, MINIMAX_API_KEY_ENV, RUNWARE_API_URL
 from .paths import user_config_dir
 from .redaction import register_secret
 
 __all__ = [
     "CONFIG_KEY",
     "config_file",
+    "read_settings",
+    "register_known_secrets",
     "resolve_api_key",
     "resolve_base_url",
     "save_api_key",
@@ -50,18 +58,84 @@ def _clean(value: Any) -> str | None:
 
 def _read_config(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        return read_settings(path)
     except FileNotFoundError:
         return {}
     except OSError as exc:
         log.warning("cannot read %s: %s", path, exc.strerror or exc)
         return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        log.warning("%s is not valid JSON; ignoring it", path)
+    except ValueError as exc:
+        log.warning("%s; ignoring it", exc)
         return {}
-    return data if isinstance(data, dict) else {}
+
+
+class _ConfigError(ValueError):
+    pass
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """The file's JSON object; ``FileNotFoundError``/``OSError`` as raised, anything else
+    unreadable as a one-line :class:`_ConfigError`."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _ConfigError(f"{path} is not valid JSON (not UTF-8 text at byte {exc.start})"
+                           ) from None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise _ConfigError(f"{path} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise _ConfigError(f"{path} is not valid JSON (nested too deep)") from None
+    if not isinstance(value, dict):
+        raise _ConfigError(f"{path} is not valid JSON settings (must be a JSON object, got "
+                           f"{type(value).__name__})")
+    return value
+
+
+def read_settings(path: Path | None = None, *, strict: bool = False) -> dict[str, Any]:
+    """The settings in ``config.json`` (``{}`` when the file does not exist).
+
+    :param strict: refuse a file that exists but cannot be read as a JSON object with a
+        :class:`~.errors.UsageError` (one line, exit 2) instead of raising ``ValueError``.
+    :raises ValueError: (not ``strict``) the file is not a JSON object (one-line message).
+    :raises OSError: (not ``strict``) the file exists but cannot be read.
+    """
+    path = path or config_file()
+    if not strict:
+        try:
+            return _load(path)
+        except FileNotFoundError:
+            return {}
+    from .errors import UsageError
+
+    try:
+        return _load(path)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except _ConfigError as exc:
+        raise UsageError(f"{exc}; fix or remove it (it may hold spending caps)") from None
+
+
+_SECRET_NAMES = ("key", "token", "secret")
+
+
+def register_known_secrets() -> None:
+    """Register every key the tool can see for redaction: the environment's
+    (``RUNWARE_API_KEY``, ``MINIMAX_API_KEY``) and every ``*key``/``*token``/``*secret``
+    string of the config file (an unreadable file is skipped)."""
+    for env in (API_KEY_ENV, MINIMAX_API_KEY_ENV):
+        register_secret(_clean(os.environ.get(env)))
+    try:
+        data = read_settings()
+    except (OSError, ValueError):
+        return
+    for name, value in data.items():
+        if isinstance(value, str) and str(name).lower().endswith(_SECRET_NAMES):
+            register_secret(_clean(value))
 
 
 def _warn_if_readable_by_others(path: Path) -> None:

@@ -2,7 +2,10 @@
 
 Keys are registered when a client reads them (:func:`register_secret`); :func:`redact` replaces
 every registered key, and anything shaped like a bearer token or an ``apiKey`` field, with
-``[REDACTED]``. :func:`install_log_redaction` adds a filter doing the same to log records.
+``[REDACTED]``. :func:`install_log_redaction` adds a filter doing the same to log records, and
+:class:`RedactingStream` to a text stream (the CLI wraps stdout and stderr in one). Every key
+the tool can see (the environment's and the config file's, not only the one in use) is
+registered by :func:`~.config.register_known_secrets`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["REDACTED", "RedactingFilter", "install_log_redaction", "redact", "register_secret"]
+__all__ = ["REDACTED", "RedactingFilter", "RedactingStream", "install_log_redaction", "redact",
+           "register_secret"]
 
 REDACTED = "[REDACTED]"
 _lock = threading.Lock()
@@ -69,3 +73,18 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
     pkg = logging.getLogger("minimax_cover")
     if _FILTER not in pkg.filters:
         pkg.addFilter(_FILTER)
+
+
+class RedactingStream:
+    """A text stream that redacts each piece written to it before passing it on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        """Write ``text`` redacted; returns ``len(text)`` as a stream does."""
+        self.inner.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -18,8 +18,6 @@ Row statuses:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -171,19 +169,21 @@ _CSV_COLUMNS = ("row", "song", "status", "taskUUID", "seeds", "cost", "estimate"
 
 
 def _csv_text(report: BatchReport) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
-    for r in report.rows:
-        writer.writerow([
-            r.row, r.song, r.status, r.task_uuid or "",
-            ";".join("" if s is None else str(s) for s in r.seeds),
-            "" if r.cost is None else f"{r.cost:g}",
-            "" if r.estimate is None else f"{r.estimate:g}",
-            ";".join(r.files), r.error or "",
-            json.dumps(r.parameters, sort_keys=True, separators=(",", ":")),
-        ])
-    return buf.getvalue()
+    from ..csvcells import csv_text
+
+    return csv_text(_CSV_COLUMNS, ([
+        r.row, r.song, r.status, r.task_uuid or "",
+        ";".join("" if s is None else str(s) for s in r.seeds),
+        _number_cell(r.cost), _number_cell(r.estimate),
+        ";".join(r.files), r.error or "",
+        json.dumps(r.parameters, sort_keys=True, separators=(",", ":")),
+    ] for r in report.rows))
+
+
+def _number_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _write_atomic(path: Path, text: str) -> None:

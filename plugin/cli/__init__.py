@@ -174,9 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from ..redaction import install_log_redaction
+    from ..config import register_known_secrets
+    from ..redaction import RedactingStream, install_log_redaction
 
     install_log_redaction()
+    register_known_secrets()  # every key the tool can see, not only the one in use
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(stdout), RedactingStream(stderr)
     try:
         return int(args.func(args) or 0)
     except MinimaxCoverError as exc:
@@ -192,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 def _report(args: argparse.Namespace, exc: BaseException, code: int) -> int:

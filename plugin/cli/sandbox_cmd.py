@@ -98,16 +98,19 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
+    out = getattr(sys.stdout, "inner", sys.stdout)  # the sandbox's own key is to be shown
     try:
         if args.json:
-            print(json.dumps({"sandbox": True, "url": sandbox.url, "api_key": args.key}))
+            print(json.dumps({"sandbox": True, "url": sandbox.url, "api_key": args.key}),
+                  file=out)
         else:
-            print(f"SANDBOX (synthetic audio, NOT MiniMax Music Cover) at {sandbox.url}")
+            print(f"SANDBOX (synthetic audio, NOT MiniMax Music Cover) at {sandbox.url}",
+                  file=out)
             if args.balance is not None:
-                print(f"account balance: ${args.balance:.2f} (sandbox credit)")
-            print(f"export RUNWARE_API_URL={sandbox.url} RUNWARE_API_KEY={args.key}")
-            print("Press Ctrl-C to stop.")
-        sys.stdout.flush()
+                print(f"account balance: ${args.balance:.2f} (sandbox credit)", file=out)
+            print(f"export RUNWARE_API_URL={sandbox.url} RUNWARE_API_KEY={args.key}", file=out)
+            print("Press Ctrl-C to stop.", file=out)
+        out.flush()
         while not done.wait(0.5):
             pass
     except KeyboardInterrupt:

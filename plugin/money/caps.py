@@ -7,13 +7,14 @@
 
 Environment variables win over the file: ``MINIMAX_COVER_CAP_JOB_USD``,
 ``MINIMAX_COVER_CAP_BATCH_USD``, ``MINIMAX_COVER_CAP_DAY_USD`` (a number of US dollars; ``off``
-removes a cap the file sets) and ``MINIMAX_COVER_CHECK_BALANCE`` (``0`` skips the balance check
+removes a cap the file sets; an empty value is refused, as a file that is not JSON, a
+``spending_caps`` that is not an object or names an unknown cap, and a ``check_balance`` that
+is not ``true``/``false`` are: one line naming the key, exit 2) and ``MINIMAX_COVER_CHECK_BALANCE`` (``0`` skips the balance check
 before each job). Both are read on every call, never frozen at import. No cap is set by default.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ CAP_ENV = {"job": "MINIMAX_COVER_CAP_JOB_USD", "batch": "MINIMAX_COVER_CAP_BATCH
 CHECK_BALANCE_ENV = "MINIMAX_COVER_CHECK_BALANCE"
 #: The object of caps in ``config.json`` (keys ``job_usd``, ``batch_usd``, ``day_usd``).
 CONFIG_CAPS_KEY = "spending_caps"
-_OFF = ("", "off", "none", "no")
+CHECK_BALANCE_KEY = "check_balance"
+_OFF = ("off", "none", "no")
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,9 @@ class Caps:
 
 
 def _read_config() -> dict[str, Any]:
-    try:
-        data = json.loads(config_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # absent or unreadable: the config module warns about it
-        return {}
-    return data if isinstance(data, dict) else {}
+    from ..config import read_settings
+
+    return read_settings(strict=True)  # a broken file is refused: it may hold caps
 
 
 def _amount(where: str, raw: Any) -> float | None:
@@ -84,17 +84,39 @@ def _amount(where: str, raw: Any) -> float | None:
     return value
 
 
+def _env_amount(env: str, raw: str) -> float | None:
+    if not raw.strip():
+        raise UsageError(f"{env}: is set but empty; set a number of US dollars, or 'off' to "
+                         "remove the cap (or unset it)")
+    return _amount(env, raw)
+
+
+def _stored_caps(data: dict[str, Any]) -> dict[str, Any]:
+    stored = data.get(CONFIG_CAPS_KEY)
+    if stored is None:
+        return {}
+    where = f"{config_file()}: {CONFIG_CAPS_KEY}"
+    if not isinstance(stored, dict):
+        raise UsageError(f"{where}: must be an object like {{\"day_usd\": 10}} (got "
+                         f"{stored!r})")
+    known = {f"{name}_usd" for name in CAP_ENV}
+    unknown = sorted(str(k) for k in stored if k not in known)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)} (known: "
+                         f"{', '.join(sorted(known))})")
+    return stored
+
+
 def load_caps() -> Caps:
     """The caps in force: each environment variable, else the config file, else none.
 
     :raises UsageError: a value that is not a non-negative number (naming where it was set).
     """
-    stored = _read_config().get(CONFIG_CAPS_KEY)
-    stored = stored if isinstance(stored, dict) else {}
+    stored = _stored_caps(_read_config())
     values: dict[str, float | None] = {}
     for name, env in CAP_ENV.items():
         if env in os.environ:
-            values[name] = _amount(env, os.environ[env])
+            values[name] = _env_amount(env, os.environ[env])
         else:
             values[name] = _amount(f"{config_file()}: {CONFIG_CAPS_KEY}.{name}_usd",
                                    stored.get(f"{name}_usd"))
@@ -106,6 +128,9 @@ def balance_check_enabled() -> bool:
     ``check_balance`` in the config file; default yes)."""
     raw = os.environ.get(CHECK_BALANCE_ENV)
     if raw is None:
-        stored = _read_config().get("check_balance", True)
-        return stored is not False
+        stored = _read_config().get(CHECK_BALANCE_KEY, True)
+        if not isinstance(stored, bool):
+            raise UsageError(f"{config_file()}: {CHECK_BALANCE_KEY}: must be true or false "
+                             f"(got {stored!r})")
+        return stored
     return raw.strip().lower() not in ("0", "false", "no", "off")

@@ -14,8 +14,6 @@ what ``minimax-cover spend`` prints and the Python API returns, so both give the
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -223,16 +221,15 @@ class SpendReport:
 
     def to_csv(self) -> str:
         """One line per job: date, song, prompt, taskUUID, seeds, cost, files, status."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["date", "created_at", "song", "prompt", "taskUUID", "seeds",
-                         "cost_usd", "cost_kind", "files", "status", "sandbox"])
-        for e in self.entries:
-            writer.writerow([e.day, e.created_at, e.song or "", e.prompt or "", e.task_uuid,
-                             " ".join("" if s is None else str(s) for s in e.seeds),
-                             f"{e.cost_usd:.4f}", e.cost_kind, " ".join(e.files), e.status,
-                             "yes" if e.sandbox else "no"])
-        return out.getvalue()
+        from ..csvcells import csv_text
+
+        return csv_text(
+            ["date", "created_at", "song", "prompt", "taskUUID", "seeds", "cost_usd",
+             "cost_kind", "files", "status", "sandbox"],
+            ([e.day, e.created_at, e.song or "", e.prompt or "", e.task_uuid,
+              " ".join("" if s is None else str(s) for s in e.seeds), f"{e.cost_usd:.4f}",
+              e.cost_kind, " ".join(e.files), e.status, "yes" if e.sandbox else "no"]
+             for e in self.entries))
 
 
 def _entry(row: LedgerRow) -> SpendEntry:
