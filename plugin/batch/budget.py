@@ -4,10 +4,15 @@ The cap covers the whole batch: what its rows cost in earlier runs (rows skipped
 rows resumed), what this run spent, and the estimates of the jobs in flight. A row is
 submitted only when its estimate fits under the cap with all of that counted; when it does not
 fit while other jobs are in flight, the driver waits for them to settle (their actual cost may
-be lower) before deciding, and a row that still does not fit is not run.
+be lower) before deciding, and a row that still does not fit is not run. A reported cost
+counts only when it is a sane price, and never below the job's estimate.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from ..money.reported import counted_cost
 
 __all__ = ["Budget"]
 
@@ -42,7 +47,10 @@ class Budget:
         self.reserved += amount
         return amount
 
-    def settle(self, reserved: float, actual: float | None) -> None:
-        """Replace a job's reservation by what it cost (its estimate when unknown)."""
+    def settle(self, reserved: float, actual: Any, *, sent: bool = True) -> None:
+        """Replace a job's reservation by what it cost: never less than its estimate (a
+        server cannot lower the count, see :func:`~..money.reported.counted_cost`); nothing
+        for a job that was never sent."""
         self.reserved = max(0.0, self.reserved - reserved)
-        self.spent += reserved if actual is None else float(actual)
+        if sent:
+            self.spent += counted_cost(actual, reserved)

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..errors import MinimaxCoverError, UsageError
 from ..hooks.types import Backend, JobContext
+from ..money.reported import counted_cost
 from ..spec.model import ModelSpec
 from .budget import Budget
 from .checks import check_rows
@@ -302,7 +303,7 @@ class BatchRunner:
                 self._reports[p.number] = self._base_report(p, "invalid", error=errors)
             elif p.action in ("skip", "resume") and p.previous is not None:
                 prev = p.previous
-                spent += prev.cost if prev.cost is not None else (p.estimate or 0.0)
+                spent += counted_cost(prev.cost, p.estimate)
                 if p.action == "skip":
                     missing = [f for f in prev.files if not Path(f).is_file()]
                     reason = "saved earlier" + (
@@ -514,9 +515,7 @@ class BatchRunner:
         if executor.remote and journal is not None:
             self._journal_remote(journal, job, outcome)
         if p.action == "run":
-            actual = outcome.cost if outcome.cost is not None else (
-                None if submitted else 0.0)
-            budget.settle(reserved, actual)
+            budget.settle(reserved, outcome.cost, sent=submitted or outcome.cost is not None)
         status = outcome.status
         reason = None
         if status == "interrupted" and not submitted and p.action == "run":

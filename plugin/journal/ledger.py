@@ -133,6 +133,14 @@ class Ledger:
                    VALUES (?, ?, ?, ?)""",
                 (redact(task_uuid), now_iso(), float(estimate_usd), 1 if sandbox else 0))
 
+    def note_sandbox(self, task_uuid: str, estimate_usd: float) -> None:
+        """Record that ``task_uuid`` runs on the built-in sandbox (a hold marked sandbox, no
+        cap checked): only such a row is free in receipts and caps."""
+        with self._db.write() as db:
+            db.execute(
+                """INSERT OR IGNORE INTO spend (task_uuid, created_at, estimate_usd, sandbox)
+                   VALUES (?, ?, ?, 1)""", (redact(task_uuid), now_iso(), float(estimate_usd)))
+
     def settle(self, task_uuid: str, cost_usd: float | None) -> None:
         """Record what a held job cost once it is done (kept for jobs without a ``jobs`` row)."""
         if cost_usd is None:

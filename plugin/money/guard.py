@@ -96,6 +96,10 @@ def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool) -> f
     if caps.job_usd is not None and estimate > caps.job_usd + _EPSILON:
         raise _job_cap_error(caps, estimate, request.get("numberResults", 1))
     if caps.day_usd is None:
+        if hold and context.sandbox and context.journal is not None:
+            from ..journal.ledger import Ledger  # only the built-in sandbox's jobs are free
+
+            Ledger(context.journal).note_sandbox(str(request["taskUUID"]), estimate)
         return estimate
     from ..journal.ledger import Ledger
     from ..journal.store import Journal
@@ -135,6 +139,10 @@ def prepare_request(request: dict[str, Any], context: JobContext) -> Generator[N
 def on_job_done(result: CoverResult, context: JobContext) -> Generator[None, Any, Any]:
     """Settle the job's hold with the cost the API reported (once the other sinks ran)."""
     outcome = yield
+    from .reported import warn_if_insane
+
+    warn_if_insane(result.cost_total, context.extra.get(ESTIMATE_KEY),
+                   f"task {result.task_uuid}")
     path = context.extra.get(HOLD_KEY)
     if path and result.cost_total is not None:
         from ..journal.ledger import Ledger

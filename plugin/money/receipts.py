@@ -2,7 +2,10 @@
 
 What a job *counts*, from its ledger row (:class:`~..journal.ledger.LedgerRow`):
 
-- the cost the API reported, when there is one (``includeCost``, on by default);
+- the cost the API reported, when there is one (``includeCost``, on by default), but never
+  less than the price it was held at or the spec's price table (a server reporting ``-5``,
+  ``NaN`` or ``1e12`` cannot lift a cap: :mod:`.reported`); the receipt keeps the reported
+  figure (``reportedUsd``);
 - else, for a job that was sent (``submitted``, ``running``, ``succeeded``, ``saved``,
   ``unknown``) or is in flight (held by the spending guard, not yet sent), its estimate: the
   price it was held at, else the spec's price table;
@@ -18,10 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from ..errors import MinimaxCoverError, UsageError
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
+from .reported import counted_cost, json_cost
 
 if TYPE_CHECKING:
     from ..journal.ledger import LedgerRow
@@ -43,7 +46,6 @@ __all__ = [
 
 #: Statuses of a job that was sent (so it may have been charged).
 SENT_STATUSES = frozenset({"submitted", "running", "succeeded", "saved", "unknown"})
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _iso(moment: datetime) -> str:
@@ -96,13 +98,10 @@ def parse_since(text: str | None) -> date | None:
 
 
 def is_sandbox_row(row: LedgerRow) -> bool:
-    """True for a job that ran on a sandbox (its hold says so, else a loopback endpoint)."""
-    if row.sandbox is not None:
-        return row.sandbox
-    try:
-        return (urlsplit(row.endpoint or "").hostname or "") in _LOOPBACK
-    except ValueError:
-        return False
+    """True for a job that ran on the built-in sandbox (its hold says so: the backend knew
+    it, from the in-process start or the sandbox's ``X-Sandbox`` answers). Any other job is
+    money, a keyed endpoint on loopback (a proxy, a gateway) included."""
+    return bool(row.sandbox)
 
 
 def _spec_for(request: dict[str, Any]) -> ModelSpec:
@@ -136,7 +135,10 @@ def charge_of(row: LedgerRow, price_of: Callable[[LedgerRow], float | None] = ta
               ) -> Charge:
     """What ``row`` counts towards spending (see the module doc)."""
     if row.cost is not None:
-        return Charge(float(row.cost), "reported")
+        if row.status == "failed":  # a failed task may report what it cost, often nothing
+            return Charge(counted_cost(row.cost, None), "reported")
+        floor = row.estimate_usd if row.held else price_of(row)
+        return Charge(counted_cost(row.cost, floor), "reported")
     if row.status == "failed" or (row.status == "pending" and not row.held):
         return Charge(0.0, "none")
     if row.status is None or row.status == "pending" or row.status in SENT_STATUSES:
@@ -168,13 +170,15 @@ class SpendEntry:
     cost_kind: str
     files: list[str]
     sandbox: bool
+    reported_usd: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form (``costUsd`` what caps count, ``reportedUsd`` what the API said)."""
         return {"date": self.day, "createdAt": self.created_at, "taskUUID": self.task_uuid,
                 "status": self.status, "song": self.song, "prompt": self.prompt,
                 "seeds": self.seeds, "costUsd": self.cost_usd, "costKind": self.cost_kind,
-                "files": self.files, "sandbox": self.sandbox}
+                "reportedUsd": json_cost(self.reported_usd), "files": self.files,
+                "sandbox": self.sandbox}
 
 
 @dataclass
@@ -240,7 +244,8 @@ def _entry(row: LedgerRow) -> SpendEntry:
                       task_uuid=row.task_uuid, status=row.status or "not journaled",
                       song=row.song, prompt=prompt if isinstance(prompt, str) else None,
                       seeds=seeds, cost_usd=round(charge.amount, 6), cost_kind=charge.kind,
-                      files=list(row.files), sandbox=is_sandbox_row(row))
+                      files=list(row.files), sandbox=is_sandbox_row(row),
+                      reported_usd=row.cost)
 
 
 def spend_report(since: date | str | None = None, *, journal: Journal | None = None
