@@ -54,3 +54,44 @@ class Budget:
         self.reserved = max(0.0, self.reserved - reserved)
         if sent:
             self.spent += counted_cost(actual, reserved)
+
+
+class CapCheck:
+    """The per-job and daily spending caps, checked for each row before anything of it is
+    uploaded (the spending guard checks them again, atomically with its hold, before the
+    submit). Inactive when the guard is blocked or neither cap is set.
+    """
+
+    def __init__(self, *, spec: Any, registry: Any, backend: Any, journal: Any,
+                 output_dir: Any) -> None:
+        from ..money.caps import load_caps
+        from ..money.preflight import guard_active
+
+        caps = load_caps() if guard_active(registry) else None
+        self.caps = caps if caps is not None and (
+            caps.job_usd is not None or caps.day_usd is not None) else None
+        self._spec, self._registry = spec, registry
+        self._backend, self._journal, self._output_dir = backend, journal, output_dir
+
+    def refusal(self, request: dict[str, Any], pending_usd: float) -> Exception | None:
+        """The :class:`~..errors.SpendingCapError` a cap gives this row now, else ``None``.
+
+        :param pending_usd: this batch's jobs in flight (they may not be held yet).
+        """
+        if self.caps is None:
+            return None
+        from pathlib import Path
+
+        from ..errors import SpendingCapError
+        from ..hooks.types import JobContext
+        from ..money.guard import check_caps
+
+        context = JobContext(spec=self._spec, registry=self._registry,
+                             output_dir=Path(self._output_dir), backend=self._backend,
+                             journal=self._journal or None)
+        try:
+            check_caps(dict(request), context, hold=False, pending_usd=pending_usd,
+                       caps=self.caps)
+        except SpendingCapError as exc:
+            return exc
+        return None

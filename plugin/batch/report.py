@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..money.reported import counted_cost, json_cost, sane_cost
+
 __all__ = ["DONE_STATUSES", "STATUSES", "BatchReport", "RowReport", "write_receipt"]
 
 STATUSES = ("saved", "resumed", "skipped", "duplicate", "failed", "unknown", "interrupted",
@@ -53,8 +55,23 @@ class RowReport:
     reason: str | None = None
     page: str | None = None
 
+    @property
+    def counted(self) -> float:
+        """What this row counts in this run's cost: a task this run sent (``saved``, or
+        ``failed``/``unknown``/``interrupted`` with a ``taskUUID``) counts its reported cost
+        when sane, never below its estimate (a failed one: its sane cost, else its estimate);
+        rows resumed, skipped, refused or never sent count nothing."""
+        if self.status == "saved" or (self.task_uuid and self.status in (
+                "unknown", "interrupted")):
+            return counted_cost(self.cost, self.estimate)
+        if self.status == "failed" and self.task_uuid:
+            return counted_cost(self.cost, None) if sane_cost(self.cost) is not None else (
+                self.estimate or 0.0)
+        return 0.0
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more."""
+        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more
+        (``cost`` as the API reported it; ``counted`` what this run's cost counts)."""
         return {
             "row": self.row,
             "line": self.line,
@@ -63,7 +80,8 @@ class RowReport:
             "taskUUID": self.task_uuid,
             "files": list(self.files),
             "seeds": list(self.seeds),
-            "cost": self.cost,
+            "cost": json_cost(self.cost),
+            "counted": round(self.counted, 6),
             "estimate": self.estimate,
             "error": self.error,
             "reason": self.reason,
@@ -105,12 +123,8 @@ class BatchReport:
 
     @property
     def cost(self) -> float:
-        """What this run spent (reported costs, or the price of rows without one)."""
-        total = 0.0
-        for r in self.rows:
-            if r.status in ("saved", "failed", "unknown", "interrupted"):
-                total += r.cost if r.cost is not None else (r.estimate or 0.0)
-        return round(total, 6)
+        """What this run's own submits count (see :attr:`RowReport.counted`)."""
+        return round(sum(r.counted for r in self.rows), 6)
 
     @property
     def estimate(self) -> float:

@@ -33,7 +33,7 @@ from ..errors import MinimaxCoverError, UsageError
 from ..hooks.types import Backend, JobContext
 from ..money.reported import counted_cost
 from ..spec.model import ModelSpec
-from .budget import Budget
+from .budget import Budget, CapCheck
 from .checks import check_rows
 from .manifest import ManifestRow
 from .plan import PlannedRow, plan_rows
@@ -379,6 +379,8 @@ class BatchRunner:
                          journal=journal)
         config = self._worker_config(executor, backend) if executor.remote else None
         queue = deque(p for p in planned if p.action in ("run", "resume"))
+        caps = CapCheck(spec=self.spec, registry=self.registry, backend=backend,
+                        journal=journal, output_dir=self.out_dir)
         inflight: dict[Future[Any], tuple[PlannedRow, JobSpec, float, int]] = {}
         cancelled = False
         self._emit("start", len(inflight))
@@ -398,12 +400,15 @@ class BatchRunner:
                         self._emit("cancelling", len(inflight))
                     while queue and len(inflight) < self.options.concurrency:
                         p = queue[0]
-                        if p.action == "run" and not budget.fits(p.estimate):
-                            if inflight:
+                        refusal = None if p.action != "run" else (
+                            self._over_cap(budget, p) if not budget.fits(p.estimate)
+                            else caps.refusal(p.checked.request, budget.reserved))
+                        if refusal is not None:
+                            if inflight and getattr(refusal, "cap", "day") != "job":
                                 break  # in-flight jobs may cost less than estimated
-                            queue.popleft()
+                            queue.popleft()  # refused before anything of it is uploaded
                             self._reports[p.number] = self._base_report(
-                                p, "not-run", reason=self._over_cap(budget, p))
+                                p, "not-run", reason=str(refusal))
                             self._emit("row", 0, self._reports[p.number])
                             continue
                         queue.popleft()
@@ -560,7 +565,7 @@ class BatchRunner:
             failed=sum(1 for r in reports if r.status in ("failed", "unknown")),
             skipped=sum(1 for r in reports if r.status in ("skipped", "duplicate")),
             results=sum(len(r.files) for r in reports if r.status in ("saved", "resumed")),
-            cost=round(sum((r.cost or 0.0) for r in reports if r.status == "saved"), 6),
+            cost=round(sum(r.counted for r in reports), 6),
             in_flight=in_flight, elapsed_s=time.monotonic() - self._started, row=row)
         try:
             self.on_progress(event)

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     Interrupted,
+    JobBusyError,
     MinimaxCoverError,
     OutcomeUnknownError,
+    SpendingRefusedError,
     TaskFailedError,
 )
 
@@ -65,7 +67,9 @@ class JobSpec:
 class JobOutcome:
     """How a job ended (picklable): status, files, seeds, cost, error.
 
-    ``status`` is ``saved``, ``resumed``, ``failed``, ``unknown`` or ``interrupted``;
+    ``status`` is ``saved``, ``resumed``, ``failed``, ``unknown``, ``interrupted`` or
+    ``not-run`` (a spending cap or the balance refused it before its submit, or another
+    process runs the same job);
     ``items`` the journal form of each saved result (remote jobs: the driver journals them).
     """
 
@@ -106,6 +110,8 @@ class JobOutcome:
             status = "unknown"
         elif isinstance(exc, Interrupted):
             status = "interrupted"
+        elif isinstance(exc, (SpendingRefusedError, JobBusyError)):  # nothing sent by us
+            status = "not-run"
         else:
             status = "failed"
         message = str(exc) if isinstance(exc, MinimaxCoverError) else (
@@ -119,7 +125,7 @@ class JobOutcome:
             items=[{"audioUUID": getattr(r, "audio_uuid", None), "seed": getattr(r, "seed", None),
                     "cost": getattr(r, "cost", None), "audioURL": getattr(r, "url", None)}
                    for r in partial],
-            submitted=bool(getattr(exc, "task_uuid", None)),
+            submitted=status != "not-run" and bool(getattr(exc, "task_uuid", None)),
         )
 
 

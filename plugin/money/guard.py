@@ -58,11 +58,11 @@ def _job_cap_error(caps: Caps, estimate: float, count: Any) -> SpendingCapError:
         cap="job", estimate_usd=estimate, limit_usd=caps.job_usd)
 
 
-def _day_check(caps: Caps, estimate: float, sandbox: bool) -> Any:
-    from .receipts import committed_usd  # with a daily cap only (csv, datetime: a few ms)
+def _day_check(caps: Caps, estimate: float, sandbox: bool, pending_usd: float = 0.0) -> Any:
+    from .receipts import committed_usd  # with a daily cap only (datetime: a few ms)
 
     def check(rows: list[LedgerRow]) -> None:
-        committed = committed_usd(rows, sandbox=sandbox)
+        committed = round(committed_usd(rows, sandbox=sandbox) + pending_usd, 6)
         assert caps.day_usd is not None
         if committed + estimate > caps.day_usd + _EPSILON:
             kind = "sandbox " if sandbox else ""
@@ -76,18 +76,21 @@ def _day_check(caps: Caps, estimate: float, sandbox: bool) -> Any:
     return check
 
 
-def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool) -> float | None:
+def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool,
+               pending_usd: float = 0.0, caps: Caps | None = None) -> float | None:
     """Price ``request`` and refuse it if it passes a cap; with ``hold``, record the hold.
 
     Without ``hold`` (the pipeline's early check, before the song is uploaded) the daily cap is
     only read; with it (``prepare_request``) the check and the hold are one transaction.
+    ``pending_usd`` counts jobs about to run that the ledger may not hold yet (a batch's jobs
+    in flight); ``caps`` the caps already loaded (default: read now).
 
     :returns: the estimate in USD, or ``None`` when the model has no price.
     :raises SpendingCapError: a cap would be passed; nothing was sent.
     """
     estimate = context.spec.estimated_cost_usd(request)
     context.extra[ESTIMATE_KEY] = estimate
-    caps = load_caps()
+    caps = caps or load_caps()
     if estimate is None:
         if caps.any:
             log.warning("spending caps: %s has no price; the caps cannot be checked",
@@ -110,7 +113,7 @@ def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool) -> f
     journal = journal or Journal()
     try:
         since, until = day_window(date.today())
-        check = _day_check(caps, estimate, context.sandbox)
+        check = _day_check(caps, estimate, context.sandbox, pending_usd)
         ledger = Ledger(journal)
         if hold:
             ledger.hold(str(request["taskUUID"]), estimate, sandbox=context.sandbox,
