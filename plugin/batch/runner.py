@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import MinimaxCoverError, UsageError
 from ..hooks.types import Backend, JobContext
-from ..money.reported import counted_cost
+from ..money.reported import counted_cost, sane_cost
 from ..spec.model import ModelSpec
 from .budget import Budget, CapCheck
 from .checks import check_rows
@@ -335,21 +335,24 @@ class BatchRunner:
                     self._reports[p.number] = self._base_report(
                         p, "not-run", reason=self._over_cap(budget, p))
 
-    @staticmethod
-    def _dry_run_price(backend: Backend, p: PlannedRow,
-                       prices: dict[str, tuple[float | None, str]]) -> tuple[float | None, str]:
-        from ..journal.rows import canonical_json
+    def _dry_run_price(self, backend: Backend, p: PlannedRow,
+                       prices: dict[Any, tuple[float | None, str]]) -> tuple[float | None, str]:
+        from ..money.pricing import price_key
 
         listed = (p.estimate, "list price (spec)")
         price = getattr(backend, "price", None)
         if not callable(price):
             return listed
-        key = canonical_json(_parameters(p.checked.request))
+        key = price_key(self.spec, p.checked.request)  # one dry run per distinct price
         if key not in prices:
             try:
                 quoted = price(p.checked.request)
             except MinimaxCoverError as exc:
                 log.info("batch: dry-run price unavailable (%s); using the list price", exc)
+                quoted = None
+            if quoted is not None and sane_cost(quoted) is None:
+                log.warning("batch: the dry run answered a price of %r, not a price; using "
+                            "the list price", quoted)
                 quoted = None
             prices[key] = (quoted, "X-Runware-Dry-Run") if quoted is not None else listed
         return prices[key]

@@ -205,8 +205,11 @@ def _report(args: argparse.Namespace, exc: BaseException, code: int) -> int:
     from ..redaction import redact
 
     message = redact(str(exc) if isinstance(exc, MinimaxCoverError) else _os_message(exc))
-    print(f"error: {message}", file=sys.stderr)
     task = getattr(exc, "task_uuid", None)
+    if code == EXIT_NOT_SAVED and task and "minimax-cover resume" not in message:
+        message += (f"; the task is paid and kept in the journal: `minimax-cover resume {task} "
+                    "-o DIR` downloads it again (without -o: into the job's own folder)")
+    print(f"error: {message}", file=sys.stderr)
     if task and task not in message:
         print(f"  taskUUID: {task} (see `minimax-cover jobs`)", file=sys.stderr)
     if getattr(args, "json", False):

@@ -195,6 +195,7 @@ class CoverJob:
         self.context = context
         self.options = options or RunOptions()
         self.warnings = list(warnings or [])
+        self._reused: tuple[str, str] | None = None  # a reused taskUUID and its status
         self.previous = previous
         self.owns_backend = owns_backend
         self.digest: str | None = None
@@ -395,6 +396,7 @@ class CoverJob:
         self.digest = job_identity(self.request, fingerprint(self.source),
                                    service_of(self.backend))
         if not self.options.resume:
+            self._note_reuse(None)
             return None
         from ..journal.store import default_owner
 
@@ -411,9 +413,23 @@ class CoverJob:
                 task_uuid=claim.record.task_uuid, owner=claim.record.lease_owner)
         self.owner = owner
         if claim.action == "resume":
+            self._note_reuse(claim.record.task_uuid)
             return claim.record
         self.request["taskUUID"] = claim.record.task_uuid  # never sent: submitted under it
+        self._note_reuse(None)
         return None
+
+    def _note_reuse(self, resumed: str | None) -> None:
+        """Say what became of a reused ``taskUUID`` (see :meth:`renew_used_task_uuid`)."""
+        reused, self._reused = self._reused, None
+        if reused is None:
+            return
+        given, status = reused
+        what = (f"resuming the identical unfinished job, task {resumed} (not sent again)"
+                if resumed else f"this job gets a new taskUUID {self.task_uuid}")
+        note = f"taskUUID {given} of the request was already used (journal: {status}); {what}"
+        log.warning("%s", note)
+        self.warnings.append(note)
 
     def renew_used_task_uuid(self) -> None:
         """Give the job a new ``taskUUID`` if the journal has seen the request's one before.
@@ -431,10 +447,7 @@ class CoverJob:
         import uuid
 
         self.request["taskUUID"] = str(uuid.uuid4())
-        note = (f"taskUUID {given} of the request was already used (journal: {seen.status}); "
-                f"this job gets a new taskUUID {self.task_uuid}")
-        log.warning("%s", note)
-        self.warnings.append(note)
+        self._reused = (given, seen.status)  # said once the claim shows what happens
 
     def release(self) -> None:
         """End this job's lease in the journal (kept rows stay resumable by others)."""

@@ -4,12 +4,15 @@ Runware prices a request without running it when it carries ``X-Runware-Dry-Run:
 backend that can do that has a ``price(request)`` method returning the cost in USD (or ``None``
 when the answer holds no price). Where the API gives no price, the spec's price table
 (:attr:`~..spec.model.ModelSpec.price_per_result_usd`, the one place a price is written; the
-sandbox charges the same) times ``numberResults`` is the price. :class:`AccountDetails` is what
+sandbox charges the same) times ``numberResults`` is the price. A dry-run answer that is not a
+finite amount from $0 up (``-5``, ``NaN``, ``1e12``) is not a price: the table is used, with a
+warning. :func:`price_key` is what a price depends on (a batch prices each key once). :class:`AccountDetails` is what
 a backend's ``account()`` reports (the balance).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +27,12 @@ from ..errors import (
 )
 from ..spec.model import ModelSpec
 from ..spec.validation import PLACEHOLDER_AUDIO
+from .reported import ABSURD_USD, sane_cost
 
-__all__ = ["AccountDetails", "Quote", "format_usd", "quote_request", "table_quote"]
+__all__ = ["PRICE_FIELDS", "AccountDetails", "Quote", "format_usd", "price_key", "quote_request",
+           "table_quote"]
+
+log = logging.getLogger("minimax_cover.money")
 
 #: Where a price came from.
 SOURCE_DRY_RUN = "Runware dry run"
@@ -142,5 +149,26 @@ def quote_request(backend: Any, spec: ModelSpec, request: Mapping[str, Any]) -> 
     if cost is None:
         return table_quote(spec, request, sandbox=sandbox(),
                            note="the dry run answered without a price")
+    if sane_cost(cost) is None:
+        log.warning("the dry run answered a price of %r, not a finite amount from $0 to %s; "
+                    "using the price table", cost, format_usd(ABSURD_USD))
+        return table_quote(spec, request, sandbox=sandbox(),
+                           note=f"the dry run answered {cost!r}, not a price")
     return Quote(round(float(cost), 6), SOURCE_SANDBOX if sandbox() else SOURCE_DRY_RUN,
                  _count(spec, request), spec.price_per_result_usd, sandbox=sandbox())
+
+
+#: The request fields a price depends on (the price table: model x numberResults).
+PRICE_FIELDS = ("model", "numberResults")
+
+
+def price_key(spec: ModelSpec, request: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a price depends on: requests with the same key cost the same, so a batch's dry
+    run asks once per key (a handful of requests for 20,000 rows), not once per row."""
+    out: list[Any] = [request.get("model") or spec.model_id]
+    for name in PRICE_FIELDS[1:]:
+        try:
+            out.append(spec.value(request, name))
+        except (KeyError, TypeError, ValueError):
+            out.append(request.get(name))
+    return tuple(out)

@@ -11,6 +11,9 @@ in one hostile way:
     ``huge_json`` (``huge_bytes`` of small JSON objects), ``huge_base64`` (one
     ``audioBase64Data`` string of ``huge_bytes``), ``nested`` (``depth`` nested arrays),
     ``error_500`` (HTTP 500, no Runware body: the task is *not* accepted).
+``cost=`` (each result's ``cost``, any JSON value: ``-5``, ``NaN``, ``"abc"``, ``1e12``) and
+``dry_cost=`` (the price a dry run, ``X-Runware-Dry-Run: 1``, answers; counted in
+``dry_runs``, never accepted).
 ``poll=`` (``getResponse``)
     ``ok`` or ``nested`` (``depth`` nested arrays).
 ``download=`` (``GET /results/...``)
@@ -46,7 +49,8 @@ class Hostile:
     def __init__(self, *, audio: bytes, api_key: str, answer: str = "ok",
                  download: str = "ok", output_type: str = "URL", drip_s: float = 0.2,
                  rate_bps: int = 20_000, huge_bytes: int = 300 * 1024 * 1024,
-                 depth: int = 200_000, poll: str = "ok") -> None:
+                 depth: int = 200_000, poll: str = "ok", cost: Any = 0.01,
+                 dry_cost: Any = 0.15) -> None:
         self.audio = audio
         self.api_key = api_key
         self.answer = answer
@@ -57,6 +61,9 @@ class Hostile:
         self.huge_bytes = huge_bytes
         self.depth = depth
         self.poll = poll  # "nested": getResponse answers with ``depth`` nested arrays
+        self.cost = cost
+        self.dry_cost = dry_cost
+        self.dry_runs = 0
         self.paid: list[str] = []
         self.results: dict[str, list[dict[str, Any]]] = {}
         self.requests: list[tuple[str, str]] = []  # (method or taskType, taskUUID or path)
@@ -86,7 +93,7 @@ class Hostile:
     def result_item(self, task: dict[str, Any], index: int) -> dict[str, Any]:
         audio_uuid = str(uuid.uuid4())
         item: dict[str, Any] = {"taskType": "audioInference", "taskUUID": task["taskUUID"],
-                                "audioUUID": audio_uuid, "seed": 1000 + index, "cost": 0.01,
+                                "audioUUID": audio_uuid, "seed": 1000 + index, "cost": self.cost,
                                 "status": "success"}
         kind = str(task.get("outputType") or self.output_type)
         if kind == "base64Data":
@@ -184,6 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, {"errors": [_not_found(task_uuid)]})
             else:
                 self._json(200, {"data": items})
+        elif kind == "audioInference" and self.headers.get("X-Runware-Dry-Run") == "1":
+            with h.lock:
+                h.dry_runs += 1
+            self._json(200, {"data": [{"taskType": "audioInference", "taskUUID": task_uuid,
+                                       "cost": h.dry_cost}]})
         elif kind == "audioInference":
             self._inference(task)
         else:
