@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..errors import AudioError
+from ..redaction import redact
 from .page import PageInfo, Track, render_page
 from .pictures import PictureStyle, picture_png
 
@@ -110,7 +111,7 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
             is_source=is_source, exists=path.is_file()))
     text = render_page(tracks, info, axis_seconds=axis)
     tmp = page.with_name(page.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")  # every key the tool knows
     os.replace(tmp, page)
     return page
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..redaction import redact
 from .compare import href_for
 
 __all__ = ["IndexEntry", "write_index"]
@@ -99,6 +100,6 @@ def write_index(pages: Sequence[IndexEntry | tuple[str, str | os.PathLike[str]]]
         "<th>song</th><th>prompt</th><th>takes</th><th>cost</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></body></html>\n")
     tmp = index.with_name(index.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")  # every key the tool knows
     os.replace(tmp, index)
     return index

@@ -20,11 +20,12 @@ from .runner import BatchOptions, BatchProgress, BatchRunner
 __all__ = ["cover_batch", "load_rows"]
 
 
-def load_rows(rows: Any, spec: ModelSpec, base_dir: str | os.PathLike[str] | None = None
-              ) -> tuple[list[ManifestRow], str | None]:
-    """``(rows, manifest path)`` from a manifest path (CSV, JSONL, folder) or an iterable."""
+def load_rows(rows: Any, spec: ModelSpec, base_dir: str | os.PathLike[str] | None = None,
+              *, allow_outside: bool = False) -> tuple[list[ManifestRow], str | None]:
+    """``(rows, manifest path)`` from a manifest path (CSV, JSONL, folder) or an iterable
+    (a manifest file's paths stay inside its folder unless ``allow_outside``)."""
     if isinstance(rows, (str, os.PathLike)):
-        return read_manifest(rows, spec), os.fspath(rows)
+        return read_manifest(rows, spec, allow_outside=allow_outside), os.fspath(rows)
     return rows_from_mappings(rows, Path(base_dir) if base_dir else None), None
 
 
@@ -38,6 +39,7 @@ def cover_batch(
     dry_run: bool = False,
     skip_invalid: bool = False,
     allow_silent: bool = False,
+    allow_outside: bool = False,
     executor: str = "threads",
     executor_options: dict[str, Any] | None = None,
     backend: str | Backend | None = None,
@@ -68,6 +70,8 @@ def cover_batch(
     :param dry_run: check, plan and price every row; send nothing, write nothing.
     :param skip_invalid: run the valid rows when some are invalid (else raise).
     :param allow_silent: send (near-)silent songs with a warning (else such rows are invalid).
+    :param allow_outside: let a manifest file's ``song``/``lyrics_file`` paths reach outside
+        its folder (else such rows are invalid).
     :param executor: ``"threads"`` (built in) or a plugin's (``"dask"``, extra ``.[dask]``).
     :param executor_options: e.g. ``{"address": "tcp://scheduler:8786"}`` for Dask.
     :param backend: a backend name or instance shared by every job (default: ``choose_backend``).
@@ -89,7 +93,7 @@ def cover_batch(
     from ..hooks.registry import get_registry
 
     spec = spec or MINIMAX_MUSIC_COVER
-    manifest_rows, manifest = load_rows(rows, spec, base_dir)
+    manifest_rows, manifest = load_rows(rows, spec, base_dir, allow_outside=allow_outside)
     defaults = request_from_keywords(request, spec, **params)
     options = BatchOptions(
         output_dir=Path(output_dir), concurrency=concurrency, max_cost=max_cost,

@@ -8,6 +8,9 @@ and optionally a ``lyrics_file`` (a text file, relative to the manifest's folder
     song,prompt,seed                                 {"song": "a.wav", "prompt": "...", "seed": 1}
     a.wav,warm acoustic folk with brushed drums,1    {"song": "b.wav", "lyrics_file": "b.txt"}
 
+Paths in a manifest file stay inside its folder unless ``allow_outside`` (``--allow-outside``):
+a row whose ``song`` or ``lyrics_file`` reaches outside is an invalid row (:func:`confine`).
+
 CSV cells are text; :func:`coerce_cell` turns them into the field's type (``"42"`` -> ``42``)
 so a CSV row and the JSONL row with the same values are the same job. Empty cells are absent.
 Nothing here validates parameters: :mod:`.checks` does, for every row, before anything runs.
@@ -158,9 +161,11 @@ def _read_jsonl(path: Path) -> list[ManifestRow]:
             number = len(rows) + 1
             try:
                 record = json.loads(text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
+                why = exc.msg if isinstance(exc, json.JSONDecodeError) else (
+                    "nested too deep" if isinstance(exc, RecursionError) else str(exc))
                 row = ManifestRow(number=number, song=None, base_dir=path.parent, line=line_no)
-                row.problems.append(("(row)", f"is not JSON ({exc.msg})", text.strip()[:60]))
+                row.problems.append(("(row)", f"is not JSON ({why})", text.strip()[:60]))
                 rows.append(row)
                 continue
             if not isinstance(record, dict):
@@ -198,9 +203,38 @@ def rows_from_mappings(items: Iterable[Any], base_dir: Path | None = None) -> li
     return rows
 
 
-def read_manifest(path: str | os.PathLike[str], spec: ModelSpec) -> list[ManifestRow]:
+def _outside(path_text: str, base_dir: Path, root: Path) -> bool:
+    path = Path(os.path.expanduser(path_text))
+    resolved = (path if path.is_absolute() else base_dir / path).resolve()
+    return not resolved.is_relative_to(root)
+
+
+def confine(rows: list[ManifestRow], folder: Path) -> None:
+    """Mark rows whose ``song`` or ``lyrics_file`` path reaches outside ``folder`` (``..``,
+    an absolute path, a symbolic link out) as invalid; such a ``lyrics_file`` is never read.
+
+    A manifest cannot make the tool read (and send, and write into the receipt) a file the
+    user did not put beside it: the config file with the API key, ``/etc/...``.
+    """
+    root = folder.resolve()
+    rule = f"must stay inside the manifest's folder {folder} (--allow-outside permits it)"
+    for row in rows:
+        if row.lyrics_file is not None and _outside(row.lyrics_file, row.base_dir, root):
+            row.problems.append((LYRICS_FILE, rule, row.lyrics_file))
+            row.lyrics_file = None
+        song = row.song
+        if isinstance(song, (str, os.PathLike)) and (
+                not isinstance(song, str) or (song.strip() and staged_reference(song) is None)
+        ) and _outside(os.fspath(song), row.base_dir, root):
+            row.problems.append((SONG, rule, os.fspath(song)))
+
+
+def read_manifest(path: str | os.PathLike[str], spec: ModelSpec, *,
+                  allow_outside: bool = False) -> list[ManifestRow]:
     """The rows of a ``.csv`` or ``.jsonl`` manifest, or of a folder of songs.
 
+    :param allow_outside: let ``song`` and ``lyrics_file`` paths reach outside the
+        manifest's folder (else such rows are invalid, see :func:`confine`).
     :raises UsageError: the path does not exist, has another suffix, cannot be read, or a CSV
         has no ``song`` column (one line naming the file).
     """
@@ -209,6 +243,13 @@ def read_manifest(path: str | os.PathLike[str], spec: ModelSpec) -> list[Manifes
         return rows_from_folder(p)
     if not p.is_file():
         raise UsageError(f"MANIFEST: no such file or folder: {p}")
+    rows = _read_file(p, spec)
+    if not allow_outside:
+        confine(rows, p.parent)
+    return rows
+
+
+def _read_file(p: Path, spec: ModelSpec) -> list[ManifestRow]:
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":

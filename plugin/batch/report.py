@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..money.reported import counted_cost, json_cost, sane_cost
+from ..redaction import redact
 
 __all__ = ["DONE_STATUSES", "STATUSES", "BatchReport", "RowReport", "write_receipt"]
 
@@ -212,13 +213,14 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_receipt(report: BatchReport, out_dir: Path, name: str) -> dict[str, str]:
-    """Write ``<name>.report.json`` and ``<name>.report.csv`` into ``out_dir`` (atomically).
+    """Write ``<name>.report.json`` and ``<name>.report.csv`` into ``out_dir`` (atomically),
+    every key the tool knows redacted.
 
     :returns: ``{"json": path, "csv": path}`` (also stored in ``report.receipt``).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / f"{name}.report.json", "csv": out_dir / f"{name}.report.csv"}
     report.receipt = {k: str(p) for k, p in paths.items()}
-    _write_atomic(paths["json"], json.dumps(report.to_dict(), indent=2) + "\n")
-    _write_atomic(paths["csv"], _csv_text(report))
+    _write_atomic(paths["json"], redact(json.dumps(report.to_dict(), indent=2) + "\n"))
+    _write_atomic(paths["csv"], redact(_csv_text(report)))
     return report.receipt

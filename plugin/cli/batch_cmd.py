@@ -59,6 +59,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--allow-silent", action="store_true",
                    help="send silent or near-silent songs (with a warning) instead of "
                    "listing them as invalid")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="let the manifest's song and lyrics_file paths reach outside its "
+                   "folder (else such rows are invalid)")
     p.add_argument("--executor", default="threads",
                    help="where jobs run: threads (default) or dask (pip install "
                    "'minimax-cover[dask]')")
@@ -109,7 +112,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ..hooks.registry import get_registry
 
     spec = args.spec
-    rows, manifest = load_rows(args.manifest, spec)
+    rows, manifest = load_rows(args.manifest, spec, allow_outside=args.allow_outside)
     if not rows:
         raise UsageError(f"MANIFEST: no rows in {args.manifest}")
     name = Path(args.manifest).stem if not Path(args.manifest).is_dir() else \

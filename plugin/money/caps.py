@@ -9,8 +9,9 @@ Environment variables win over the file: ``MINIMAX_COVER_CAP_JOB_USD``,
 ``MINIMAX_COVER_CAP_BATCH_USD``, ``MINIMAX_COVER_CAP_DAY_USD`` (a number of US dollars; ``off``
 removes a cap the file sets; an empty value is refused, as a file that is not JSON, a
 ``spending_caps`` that is not an object or names an unknown cap, and a ``check_balance`` that
-is not ``true``/``false`` are: one line naming the key, exit 2) and ``MINIMAX_COVER_CHECK_BALANCE`` (``0`` skips the balance check
-before each job). Both are read on every call, never frozen at import. No cap is set by default.
+is not ``true``/``false`` are: one line naming the key, exit 2) and
+``MINIMAX_COVER_CHECK_BALANCE`` (``0`` skips the balance check before each job). Both are
+read on every call, never frozen at import. No cap is set by default.
 """
 
 from __future__ import annotations

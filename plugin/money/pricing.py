@@ -6,8 +6,8 @@ when the answer holds no price). Where the API gives no price, the spec's price 
 (:attr:`~..spec.model.ModelSpec.price_per_result_usd`, the one place a price is written; the
 sandbox charges the same) times ``numberResults`` is the price. A dry-run answer that is not a
 finite amount from $0 up (``-5``, ``NaN``, ``1e12``) is not a price: the table is used, with a
-warning. :func:`price_key` is what a price depends on (a batch prices each key once). :class:`AccountDetails` is what
-a backend's ``account()`` reports (the balance).
+warning. :func:`price_key` is what a price depends on (a batch prices each key once).
+:class:`AccountDetails` is what a backend's ``account()`` reports (the balance).
 """
 
 from __future__ import annotations

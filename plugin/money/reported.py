@@ -53,8 +53,6 @@ def json_cost(value: Any) -> Any:
 def warn_if_insane(reported: Any, floor: float | None, what: str) -> None:
     """Log a warning when ``reported`` (not ``None``) is not a sane cost."""
     if reported is not None and sane_cost(reported) is None:
-        from .pricing import format_usd
-
         log.warning("%s: the server reported a cost of %r; not a price (a finite amount from "
-                    "$0 to %s): caps count %s (the price table's figure) instead", what,
-                    reported, format_usd(ABSURD_USD), format_usd(float(floor or 0.0)))
+                    "$0 to $%.0f): caps count $%.4g (the price table's figure) instead", what,
+                    reported, ABSURD_USD, float(floor or 0.0))
