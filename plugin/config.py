@@ -160,11 +160,12 @@ def resolve_api_key(explicit: str | None = None, *, env: str = API_KEY_ENV) -> s
     :param explicit: a key given by the caller; wins when not empty.
     :param env: the environment variable to read next (default ``RUNWARE_API_KEY``).
     :returns: the key (stripped), registered as a secret, or ``None``.
+    :raises UsageError: the config file exists but is not a JSON object (one line, exit 2).
     """
     key = _clean(explicit) or _clean(os.environ.get(env))
     if key is None:
         path = config_file()
-        data = _read_config(path)
+        data = read_settings(path, strict=True)
         key = _clean(data.get(CONFIG_KEY))
         if key is not None:
             _warn_if_readable_by_others(path)

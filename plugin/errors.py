@@ -49,6 +49,7 @@ MinimaxCoverError
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +116,13 @@ class Violation:
     def __str__(self) -> str:
         if not self.has_value:
             return f"{self.path}: {self.rule}"
+        if _SECRET_FIELD.search(self.path.rsplit(".", 1)[-1]):
+            return f"{self.path}: {self.rule} (value hidden: it names a secret)"
         return f"{self.path}: {self.rule} (got {self.got or short_repr(self.value)})"
+
+
+#: A field whose value is never echoed in a message (``apiKey``, ``authorization``, ...).
+_SECRET_FIELD = re.compile(r"(?i)(api[_-]?key|authorization|token|secret|password)$")
 
 
 class SpecValidationError(MinimaxCoverError, ValueError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,11 +79,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seeds = _seeds(args.seeds, len(files))
     costs: list[float | None] = [None] * len(files)
     if args.result:
-        try:
-            summary: dict[str, Any] = json.loads(args.result.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SpecValidationError([Violation("--result", f"cannot read JSON: {exc}",
-                                                 str(args.result))]) from None
+        summary = _result_summary(args.result)
         by_path = {Path(o.get("path") or "").name: o for o in summary.get("outputs", [])}
         for i, f in enumerate(files):
             out = by_path.get(f.name)
@@ -100,6 +97,40 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         print(page)
     return 0
+
+
+def _result_summary(path: Path) -> dict[str, Any]:
+    """A ``cover --json`` summary, its fields checked (one line naming a wrong one)."""
+    def bad(rule: str, value: Any, where: str = "--result") -> SpecValidationError:
+        return SpecValidationError([Violation(where, rule, value)])
+
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deep" if isinstance(exc, RecursionError) else (
+            exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc))
+        raise bad(f"cannot read JSON: {reason}", str(path)) from None
+    if not isinstance(summary, dict):
+        raise bad("must be a JSON object (a `cover --json` summary)", str(path))
+    outputs = summary.get("outputs", [])
+    if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+        raise bad("must be a list of objects", outputs, "--result: outputs")
+    numbers = [("costTotal", summary.get("costTotal"))]
+    numbers += [(f"outputs[{i}].cost", o.get("cost")) for i, o in enumerate(outputs)]
+    for name, value in numbers:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+            raise bad("must be a number of US dollars", value, f"--result: {name}")
+    for i, o in enumerate(outputs):
+        seed = o.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise bad("must be an integer", seed, f"--result: outputs[{i}].seed")
+        if not isinstance(o.get("path") or "", str):
+            raise bad("must be a path (text)", o.get("path"), f"--result: outputs[{i}].path")
+    for name in ("taskUUID", "backendLabel"):
+        if not isinstance(summary.get(name) or "", str):
+            raise bad("must be text", summary.get(name), f"--result: {name}")
+    return summary
 
 
 def add_compare_option(p: argparse.ArgumentParser, *, batch: bool = False) -> None:

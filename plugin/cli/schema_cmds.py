@@ -76,6 +76,9 @@ def _load(source: str) -> Any:
         raise SpecValidationError(
             [Violation("(file)", f"cannot read: {exc.strerror}", source)]
         ) from None
+    except UnicodeDecodeError as exc:
+        raise SpecValidationError(
+            [Violation("(file)", f"not UTF-8 text (byte {exc.start})", source)]) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -83,6 +86,9 @@ def _load(source: str) -> Any:
         raise SpecValidationError(
             [Violation("(file)", f"not valid JSON: {exc.msg} at {where}", source)]
         ) from None
+    except RecursionError:
+        raise SpecValidationError(
+            [Violation("(file)", "not valid JSON: nested too deep", source)]) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

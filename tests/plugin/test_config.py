@@ -66,13 +66,17 @@ def test_private_config_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:
     assert not caplog.records
 
 
-def test_broken_config_is_ignored_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("content", [b"{not json", bytes(range(256)) * 4,
+                                     b"[" * 100_000 + b"]" * 100_000, b"[1, 2]"])
+def test_broken_config_is_refused_in_one_line(content: bytes) -> None:
+    from minimax_cover.plugin.errors import UsageError
+
     path = config.config_file()
     path.parent.mkdir(parents=True)
-    path.write_text("{not json")
-    with caplog.at_level(logging.WARNING):
-        assert config.resolve_api_key() is None
-    assert "not valid JSON" in caplog.text
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match="is not valid JSON") as err:
+        config.resolve_api_key()
+    assert "\n" not in str(err.value) and str(path) in str(err.value)
 
 
 def test_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
