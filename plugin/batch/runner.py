@@ -196,13 +196,12 @@ class BatchRunner:
 
     def _shared_session(self) -> Any:
         """One session for every job, its pool as large as the batch's concurrency."""
-        from requests.adapters import HTTPAdapter
-
+        from ..transport.deadline import WatchedAdapter
         from ..transport.session import USER_AGENT, EnvironmentOnceSession
 
         session = EnvironmentOnceSession()  # the proxy environment read once, not per request
         size = max(10, self.options.concurrency + 4)
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size)
+        adapter = WatchedAdapter(pool_connections=4, pool_maxsize=size)  # headers bounded too
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = USER_AGENT

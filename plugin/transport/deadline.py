@@ -7,6 +7,10 @@ server sending one byte a second (in its headers or its body) holds a call for d
 - a watchdog shuts the exchange's sockets down when ``Timeout.total_s`` has passed, which wakes
   a read blocked anywhere (connect, headers, body) at once (one watchdog thread per process,
   keeping a heap of the open exchanges' deadlines, instead of a timer thread per exchange);
+- once the first byte of the status line has arrived, the status line and headers must be
+  complete within ``Timeout.rate_window_s`` (when a minimum rate is set): a server trickling
+  its headers a byte a second is cut off there, not at the total deadline
+  (:class:`_HeaderWatchedResponse`, on the sessions the clients own);
 - :meth:`ExchangeWatch.check`, called between reads of a body, raises
   :class:`~..errors.DeadlineExceededError` past the deadline or when the body averages less
   than ``Timeout.min_rate_bps`` once it has run ``Timeout.rate_window_s``.
@@ -19,6 +23,7 @@ phase is watched (``HTTPResponse.shutdown``, urllib3 2.3 and later).
 from __future__ import annotations
 
 import heapq
+import http.client
 import itertools
 import logging
 import os
@@ -65,11 +70,11 @@ class _Watchdog:
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._heap: list[tuple[float, int, ExchangeWatch]] = []
+        self._heap: list[tuple[float, int, ExchangeWatch | _HeaderGuard]] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def arm(self, due: float, watch: ExchangeWatch) -> None:
+    def arm(self, due: float, watch: ExchangeWatch | _HeaderGuard) -> None:
         """Fire ``watch`` at ``due`` (``time.monotonic()`` seconds) unless it closes first."""
         with self._cond:
             heap = self._heap
@@ -137,6 +142,7 @@ class ExchangeWatch:
         self.deadline = None if timeout.total_s is None else self.started + timeout.total_s
         self.fired = False
         self.closed = False
+        self.reason: str | None = None  # why it fired early (the headers trickled)
         self._lock = threading.Lock()
         self._connections: list[Any] = []
         self._sockets: list[Any] = []
@@ -157,18 +163,23 @@ class ExchangeWatch:
             self._sockets.clear()
             self._responses.clear()
 
-    def fire(self) -> None:
-        """The deadline passed: shut down every socket this exchange still owns."""
+    def fire(self, reason: str | None = None) -> None:
+        """The deadline passed (or ``reason``: the headers trickled): shut down every socket
+        this exchange still owns."""
         with self._lock:
             if self.closed:
                 return
             self.fired = True
+            self.reason = self.reason or reason
             sockets = list(self._sockets)
             sockets += [c.sock for c in self._connections
                         if getattr(c, "_mmc_watch", None) is self and c.sock is not None]
             responses = list(self._responses)
-        log.info("%s: deadline of %gs passed; closing the connection", self.what,
-                 self.timeout.total_s or 0)
+        if reason:
+            log.info("%s: %s; closing the connection", self.what, reason)
+        else:
+            log.info("%s: deadline of %gs passed; closing the connection", self.what,
+                     self.timeout.total_s or 0)
         for sock in sockets:
             _shutdown(sock)
         for resp in responses:
@@ -213,6 +224,8 @@ class ExchangeWatch:
         if rate is not None:
             reason = (f"arrived at {rate:.0f} bytes/s, below the minimum of "
                       f"{self.timeout.min_rate_bps:g} bytes/s (Timeout.min_rate_bps)")
+        elif self.reason:
+            reason = self.reason
         else:
             reason = (f"took longer than its {self.timeout.total_s:g} s deadline "
                       "(Timeout.total_s)")
@@ -237,6 +250,54 @@ class ExchangeWatch:
             rate = received / running
             if rate < floor:
                 raise self.error(received, rate=rate, task_uuid=task_uuid)
+
+
+    def guard_headers(self) -> _HeaderGuard | None:
+        """Arm the header budget (``rate_window_s`` from now) once the first byte of the
+        answer arrived; ``None`` without a minimum rate or once closed."""
+        if self.closed or self.timeout.min_rate_bps is None:
+            return None
+        guard = _HeaderGuard(self)
+        _watchdog.arm(time.monotonic() + self.timeout.rate_window_s, guard)
+        return guard
+
+
+class _HeaderGuard:
+    """The watchdog's entry for one answer's header phase (see :meth:`guard_headers`)."""
+
+    def __init__(self, watch: ExchangeWatch) -> None:
+        self.watch = watch
+        self.what = watch.what
+        self.done = False
+
+    @property
+    def closed(self) -> bool:
+        """True once the headers are in or the exchange is over."""
+        return self.done or self.watch.closed
+
+    def fire(self) -> None:
+        """The headers did not arrive in time: end the exchange."""
+        if not self.closed:
+            window = self.watch.timeout.rate_window_s
+            self.watch.fire(f"sent its headers too slowly (not complete {window:g} s after "
+                            "their first byte; Timeout.rate_window_s)")
+
+
+class _HeaderWatchedResponse(http.client.HTTPResponse):
+    """``http.client``'s response whose header phase the exchange's watch bounds: once the
+    first byte arrived, the rest of the headers get ``rate_window_s``."""
+
+    def begin(self) -> None:
+        watch = current_watch()
+        guard = None
+        if watch is not None and self.fp is not None:
+            self.fp.peek(1)  # the wait for the answer to start: the read timeout bounds it
+            guard = watch.guard_headers()
+        try:
+            super().begin()
+        finally:
+            if guard is not None:
+                guard.done = True
 
 
 @contextmanager
@@ -282,11 +343,11 @@ class _WatchedMixin:
 
 
 class _WatchedHTTPConnection(_WatchedMixin, HTTPConnection):
-    pass
+    response_class = _HeaderWatchedResponse
 
 
 class _WatchedHTTPSConnection(_WatchedMixin, HTTPSConnection):
-    pass
+    response_class = _HeaderWatchedResponse
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
