@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .balance import require_balance
+from .caps import load_caps
 from .guard import PLUGIN_NAME, check_caps
 from .pricing import Quote, quote_request
 
@@ -35,9 +36,10 @@ def preflight(context: JobContext, request: dict[str, Any]) -> float | None:
     :raises SpendingCapError: the price would pass the per-job or the daily cap.
     """
     estimate = context.spec.estimated_cost_usd(request)
-    require_balance(context.backend, estimate, what="job")
-    if guard_active(context.registry):
-        check_caps(request, context, hold=False)
+    caps = load_caps() if guard_active(context.registry) else None  # a bad setting: refused
+    require_balance(context.backend, estimate, what="job")  # before anything is asked
+    if caps is not None:
+        check_caps(request, context, hold=False, caps=caps)
     return estimate
 
 
