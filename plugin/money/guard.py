@@ -144,8 +144,8 @@ def on_job_done(result: CoverResult, context: JobContext) -> Generator[None, Any
     outcome = yield
     from .reported import warn_if_insane
 
-    warn_if_insane(result.cost_total, context.extra.get(ESTIMATE_KEY),
-                   f"task {result.task_uuid}")
+    warn_if_insane(getattr(result, "cost_total", None), context.extra.get(ESTIMATE_KEY),
+                   f"task {getattr(result, 'task_uuid', '?')}")
     path = context.extra.get(HOLD_KEY)
     if path and result.cost_total is not None:
         from ..journal.ledger import Ledger
