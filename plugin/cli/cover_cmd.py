@@ -225,6 +225,10 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
     if seed is not None:
         print(f"seed: {seed} (same song, prompt and --seed {seed} make these takes again)")
     total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
+    from ..money.reported import sane_cost
+
+    if result.cost_total is not None and sane_cost(result.cost_total) is None:
+        total += " as reported: not a price; spending caps count the price table's figure"
     print(f"total cost: {total}" + ("  (sandbox: nothing was charged)" if result.sandbox else ""))
 
 
