@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..config import register_known_secrets
 from ..errors import AudioError
 from ..redaction import redact
 from .page import PageInfo, Track, render_page
@@ -111,7 +112,8 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
             is_source=is_source, exists=path.is_file()))
     text = render_page(tracks, info, axis_seconds=axis)
     tmp = page.with_name(page.name + ".part")
-    tmp.write_text(redact(text), encoding="utf-8")  # every key the tool knows
+    register_known_secrets()  # every key the tool can see, not only the one in use
+    tmp.write_text(redact(text), encoding="utf-8")
     os.replace(tmp, page)
     return page
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import register_known_secrets
 from ..redaction import redact
 from .compare import href_for
 
@@ -100,6 +101,7 @@ def write_index(pages: Sequence[IndexEntry | tuple[str, str | os.PathLike[str]]]
         "<th>song</th><th>prompt</th><th>takes</th><th>cost</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></body></html>\n")
     tmp = index.with_name(index.name + ".part")
-    tmp.write_text(redact(text), encoding="utf-8")  # every key the tool knows
+    register_known_secrets()  # every key the tool can see, not only the one in use
+    tmp.write_text(redact(text), encoding="utf-8")
     os.replace(tmp, index)
     return index

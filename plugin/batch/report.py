@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import register_known_secrets
 from ..money.reported import counted_cost, json_cost, sane_cost
 from ..redaction import redact
 
@@ -221,6 +222,7 @@ def write_receipt(report: BatchReport, out_dir: Path, name: str) -> dict[str, st
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / f"{name}.report.json", "csv": out_dir / f"{name}.report.csv"}
     report.receipt = {k: str(p) for k, p in paths.items()}
+    register_known_secrets()  # every key the tool can see, not only the one in use
     _write_atomic(paths["json"], redact(json.dumps(report.to_dict(), indent=2) + "\n"))
     _write_atomic(paths["csv"], redact(_csv_text(report)))
     return report.receipt
