@@ -73,6 +73,7 @@ class _Watchdog:
         self._heap: list[tuple[float, int, ExchangeWatch | _HeaderGuard]] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
+        self._wake_at = float("inf")  # when the sleeping thread wakes next
 
     def arm(self, due: float, watch: ExchangeWatch | _HeaderGuard) -> None:
         """Fire ``watch`` at ``due`` (``time.monotonic()`` seconds) unless it closes first."""
@@ -88,7 +89,7 @@ class _Watchdog:
                 self._thread = threading.Thread(target=self._run, name="minimax-cover-deadline",
                                                 daemon=True)
                 self._thread.start()
-            elif heap[0][2] is watch:
+            elif due < self._wake_at:  # a later due waits for the wake already planned
                 self._cond.notify()
 
     def _run(self) -> None:
@@ -98,12 +99,15 @@ class _Watchdog:
                 while heap and heap[0][2].closed:
                     heapq.heappop(heap)
                 if not heap:
+                    self._wake_at = float("inf")
                     self._cond.wait()
                     continue
                 delay = heap[0][0] - time.monotonic()
                 if delay > 0:
+                    self._wake_at = heap[0][0]
                     self._cond.wait(delay)
                     continue
+                self._wake_at = float("-inf")  # firing: it looks at the heap again first
                 watch = heapq.heappop(heap)[2]
             try:
                 watch.fire()
@@ -112,6 +116,7 @@ class _Watchdog:
                           exc_info=True)
 
     def _after_fork(self) -> None:
+        self._wake_at = float("inf")
         self._cond = threading.Condition(threading.Lock())
         self._heap = []
         self._thread = None
@@ -285,14 +290,17 @@ class _HeaderGuard:
 
 class _HeaderWatchedResponse(http.client.HTTPResponse):
     """``http.client``'s response whose header phase the exchange's watch bounds: once the
-    first byte arrived, the rest of the headers get ``rate_window_s``."""
+    first byte arrived, the rest of the headers get ``rate_window_s`` (armed only when they
+    did not arrive whole with it)."""
 
     def begin(self) -> None:
         watch = current_watch()
         guard = None
         if watch is not None and self.fp is not None:
-            self.fp.peek(1)  # the wait for the answer to start: the read timeout bounds it
-            guard = watch.guard_headers()
+            # The wait for the answer to start (the read timeout bounds it); headers that came
+            # whole in what arrived need no watch (the common case: no watchdog entry).
+            if b"\r\n\r\n" not in self.fp.peek(1):
+                guard = watch.guard_headers()
         try:
             super().begin()
         finally:
