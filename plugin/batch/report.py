@@ -181,7 +181,7 @@ def _camel(status: str) -> str:
 
 
 _CSV_COLUMNS = ("row", "song", "status", "taskUUID", "seeds", "cost", "estimate", "files",
-                "error", "parameters")
+                "error", "parameters", "counted")
 
 
 def _csv_text(report: BatchReport) -> str:
@@ -193,6 +193,7 @@ def _csv_text(report: BatchReport) -> str:
         _number_cell(r.cost), _number_cell(r.estimate),
         ";".join(r.files), r.error or "",
         json.dumps(r.parameters, sort_keys=True, separators=(",", ":")),
+        _number_cell(round(r.counted, 6)),
     ] for r in report.rows))
 
 

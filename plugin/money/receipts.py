@@ -224,15 +224,17 @@ class SpendReport:
                 "jobs": [e.to_dict() for e in self.entries]}
 
     def to_csv(self) -> str:
-        """One line per job: date, song, prompt, taskUUID, seeds, cost, files, status."""
+        """One line per job: date, song, prompt, taskUUID, seeds, cost (what caps count),
+        files, status, sandbox, and the cost the API reported."""
         from ..csvcells import csv_text
 
         return csv_text(
             ["date", "created_at", "song", "prompt", "taskUUID", "seeds", "cost_usd",
-             "cost_kind", "files", "status", "sandbox"],
+             "cost_kind", "files", "status", "sandbox", "reported_usd"],
             ([e.day, e.created_at, e.song or "", e.prompt or "", e.task_uuid,
               " ".join("" if s is None else str(s) for s in e.seeds), f"{e.cost_usd:.4f}",
-              e.cost_kind, " ".join(e.files), e.status, "yes" if e.sandbox else "no"]
+              e.cost_kind, " ".join(e.files), e.status, "yes" if e.sandbox else "no",
+              "" if e.reported_usd is None else e.reported_usd]
              for e in self.entries))
 
 

@@ -175,6 +175,8 @@ def test_every_csv_cell_a_spreadsheet_would_run_is_disarmed(mp3: bytes, tmp_path
     assert {r["song"] for r in receipt} == {"'=HYPERLINK(1).wav"}
     assert sorted(r["prompt"] for r in spent) == sorted("'" + p.strip() for p in evil)
     assert {r["cost"] for r in receipt} == {"-5"}  # a plain negative number stays
+    assert {r["counted"] for r in receipt} == {"0.15"}  # what the caps counted
+    assert {(r["cost_usd"], r["reported_usd"]) for r in spent} == {("0.1500", "-5.0")}
 
 
 # --------------------------------------------------------------------------- item 8
