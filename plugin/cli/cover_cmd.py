@@ -151,9 +151,11 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
     source: Any = args.song
     if args.preprocess:
+        from ..minimax.cache import note_handle
         from ..minimax.handle import CoverHandle
 
         source = CoverHandle.from_dict(json.loads(args.preprocess.read_text(encoding="utf-8")))
+        note_handle(source)  # its song's path and hash: an expired handle can be made again
     elif source is None:
         raise SpecValidationError([Violation("SONG", "is required (or --preprocess)",
                                              has_value=False)])

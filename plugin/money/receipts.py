@@ -123,7 +123,9 @@ def table_estimate(row: LedgerRow) -> float | None:
     """The spec's price table for a row's request (``numberResults`` x price)."""
     request = dict(row.request or {})
     request.setdefault("numberResults", row.number_results)
-    return _spec_for(request).estimated_cost_usd(request)
+    from .providers import provider_estimate
+
+    return provider_estimate(row.backend, request, _spec_for(request))
 
 
 @dataclass(frozen=True)
