@@ -227,6 +227,8 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
     if seed is not None:
         print(f"seed: {seed} (same song, prompt and --seed {seed} make these takes again)")
     total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
+    if result.cost_total is None and result.estimated_cost is not None:  # e.g. MiniMax
+        total = f"~${result.estimated_cost:.4f} on {result.backend} ({result.price_source})"
     print(f"total cost: {total}" + ("  (sandbox: nothing was charged)" if result.sandbox else ""))
 
 
