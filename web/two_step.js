@@ -84,6 +84,14 @@ export function lintLyrics(text, rules) {
   return report;
 }
 
+// The textarea of a multiline widget (frontends name it inputEl or element).
+function textarea(widget) {
+  if (widget.inputEl) return widget.inputEl;
+  const el = widget.element;
+  if (!el) return null;
+  return el.matches?.("textarea") ? el : el.querySelector?.("textarea") ?? null;
+}
+
 // The cover nodes fed by this node's handle output, and their lyrics widgets.
 function lyricsWidgets(node) {
   const graph = node.graph ?? app.graph;
@@ -176,7 +184,8 @@ class TwoStepPanel {
       const ours = this.filled.get(node.id);
       if (heard && (!current.trim() || current === ours)) {
         widget.value = heard;
-        if (widget.inputEl) widget.inputEl.value = heard;
+        const area = textarea(widget);
+        if (area) area.value = heard;
         widget.callback?.(heard, app.canvas, node);
         this.filled.set(node.id, heard);
         node.setDirtyCanvas?.(true, true);
@@ -188,7 +197,7 @@ class TwoStepPanel {
   hook(widget) {
     if (this.hooked.has(widget)) return;
     this.hooked.add(widget);
-    widget.inputEl?.addEventListener("input", () => this.relint());
+    textarea(widget)?.addEventListener("input", () => this.relint());
     const callback = widget.callback;
     const panel = this;
     widget.callback = function () {
@@ -205,7 +214,7 @@ class TwoStepPanel {
       this.lint.textContent = "Connect the handle to a cover node to edit its lyrics here.";
       return;
     }
-    const text = String(first.widget.inputEl?.value ?? first.widget.value ?? "");
+    const text = String(textarea(first.widget)?.value ?? first.widget.value ?? "");
     const r = lintLyrics(text, this.info?.rules);
     const max = this.info?.rules?.max ?? 1000;
     this.lint.className = "mmc-lint" + (r.errors.length ? " mmc-error" :
