@@ -79,6 +79,14 @@ class HandleStore:
                 "ORDER BY created_at DESC LIMIT 1", (feature_id.lower(),)).fetchone()
         return HandleRow.from_row(row) if row is not None else None
 
+    def by_content_hash(self, song_hash: str) -> HandleRow | None:
+        """The newest row for a song's content (any model, endpoint or key), or ``None``."""
+        with self._db.errors():
+            row = self._db.get().execute(
+                "SELECT * FROM preprocess_cache WHERE content_hash = ? "
+                "ORDER BY created_at DESC LIMIT 1", (song_hash,)).fetchone()
+        return HandleRow.from_row(row) if row is not None else None
+
     def put(self, row: HandleRow) -> None:
         """Insert or replace the row under its ``cache_key``."""
         with self._db.write() as db:

@@ -40,6 +40,7 @@ __all__ = [
     "note_handle",
     "refresh_margin_s",
     "song_at_hand",
+    "song_sections",
 ]
 
 log = logging.getLogger("minimax_cover.minimax")
@@ -196,6 +197,30 @@ class PreprocessCache:
             log.warning("preprocess cache: %s", exc)
             return None
         return CoverHandle.from_dict(row.handle) if row is not None else None
+
+
+def song_sections(source: Any) -> tuple[str | None, list[dict[str, Any]] | None]:
+    """The song's path and structure for pictures: from a handle (its recorded song), else
+    from the preprocess cache for a local file analysed before; ``(path or None, None)``
+    when the structure is not known. Never calls MiniMax."""
+    if isinstance(source, CoverHandle):
+        path = source.song_path if song_at_hand(source) is not None else None
+        return path, [s.to_dict() for s in source.structure] or None
+    if not isinstance(source, (str, Path)) or "://" in str(source) or not Path(source).is_file():
+        return None, None
+    try:
+        data = Path(source).read_bytes()
+    except OSError:
+        return str(source), None
+    store = PreprocessCache()._handles()
+    try:
+        row = store.by_content_hash(content_hash(data)) if store is not None else None
+    except JournalError:
+        row = None
+    if row is None:
+        return str(source), None
+    handle = CoverHandle.from_dict(row.handle)
+    return str(source), [s.to_dict() for s in handle.structure] or None
 
 
 def stamped(handle: CoverHandle, *, song_path: str | None, song_hash: str | None

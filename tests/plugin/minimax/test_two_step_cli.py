@@ -193,3 +193,43 @@ def test_journal_holds_no_key(double: MiniMaxSandbox, song: Path, isolated_env: 
     for path in (isolated_env / "data").rglob("*"):
         if path.is_file():
             assert MM_KEY.encode() not in path.read_bytes()
+
+
+def test_dry_run_and_spend_name_minimax_and_its_price(double: MiniMaxSandbox, song: Path,
+                                                      tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    assert main(["cover", str(song), "--backend", "minimax", "--prompt", PROMPT,
+                 "--number-results", "2", "--dry-run", "--json"]) == 0
+    quote = json.loads(capsys.readouterr().out)
+    assert quote["estimatedCost"] == pytest.approx(0.30)
+    assert "estimate" in quote["priceSource"] and double.requests == []  # nothing sent
+    assert main(["cover", str(song), "--backend", "minimax", "--prompt", PROMPT,
+                 "-o", str(tmp_path / "out"), "--no-progress"]) == 0
+    summary = capsys.readouterr().out
+    assert "~$0.1500 on minimax" in summary and "estimate" in summary
+    assert main(["spend", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [job] = report["jobs"]
+    assert job["provider"] == "minimax" and job["costUsd"] == pytest.approx(0.15)
+    assert job["costKind"] == "estimated"
+
+
+def test_pages_draw_the_sections_over_the_source(double: MiniMaxSandbox, song: Path,
+                                                 tmp_path: Path) -> None:
+    handle = tmp_path / "handle.json"
+    assert _preprocess(song, "-o", str(handle)) == 0
+    out = tmp_path / "out"
+    assert main(["cover", "--preprocess", str(handle), "--prompt", PROMPT, "-o", str(out),
+                 "--no-progress", "-q", "--compare"]) == 0
+    [page] = out.glob("*_compare.html")
+    text = page.read_text()
+    assert 'data-kind="source"' in text  # the handle's song is at hand: it gets a player
+    labels = [chunk.split('"', 1)[0] for chunk in text.split('class="section" data-label="')[1:]]
+    assert labels == ["intro", "verse", "chorus", "outro"]
+    [take] = [p for p in out.iterdir() if p.suffix == ".mp3"]
+    plain = tmp_path / "plain.html"
+    assert main(["compare", str(song), str(take), "-o", str(plain)]) == 0
+    assert plain.read_text().count('class="section"') == 4  # known from the cache
+    assert main(["compare", str(take), str(take), "-o", str(tmp_path / "o.html")]) == 0
+    assert 'class="section"' not in (tmp_path / "o.html").read_text()  # never analysed
