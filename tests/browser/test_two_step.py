@@ -120,3 +120,29 @@ def test_preprocess_edit_lyrics_cover(browser: Any, tmp_path: Path,
         saved = second.ui["4"]["audio"]
         assert (stub.output / saved[0]["subfolder"] / saved[0]["filename"]).is_file()
         assert browser.remote() == []
+
+
+def test_audition_panel_draws_sections_over_the_source(browser: Any, tmp_path: Path) -> None:
+    """The audition node's panel (web/audition.js) draws a handle's sections on the source."""
+    from test_comfy_extension import boot as boot_audition
+
+    def entry(label: str, take: int | None, **extra: Any) -> dict[str, Any]:
+        ref = {"filename": "missing.flac", "subfolder": "", "type": "temp"}
+        return {"label": label, "kind": "source" if take is None else "take", "take": take,
+                "audio": ref, "picture": {**ref, "filename": "missing.png"}, "duration": 10.0,
+                "axis": 10.0, "sample_rate": 44100, "channels": 2, **extra}
+
+    sections = [{"start": 0, "end": 4, "label": "intro"}, {"start": 4, "end": 10,
+                                                             "label": "chorus"}]
+    with ComfyStub(tmp_path) as stub:
+        boot_audition(browser, stub)
+        browser.js(f"{APP}.graph.getNodeById(3).onExecuted(arguments[0])",
+                   {"minimax_audition": [entry("Source", None, sections=sections),
+                                         entry("Take 1", 1)]})
+        bands = browser.wait("const b = [...document.querySelectorAll("
+                             "'.mmc-audition [data-kind=\"source\"] .mmc-section')];"
+                             "return b.length && b.map(x => [x.dataset.label, x.style.width]);",
+                             what="section bands on the source's picture")
+        assert bands == [["intro", "40%"], ["chorus", "60%"]]
+        assert browser.js("return document.querySelectorAll("
+                          "'.mmc-audition [data-kind=\"take\"] .mmc-section').length") == 0
