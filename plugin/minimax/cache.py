@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import logging
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -115,8 +116,13 @@ def note_handle(handle: CoverHandle) -> None:
 
 
 def forget_handles() -> None:
-    """Forget the handles this process was given (tests, a host resetting its state)."""
+    """Forget the handles this process was given and close the cache's journals (tests, a
+    host resetting its state)."""
     _SEEN.clear()
+    with _JOURNALS_LOCK:
+        for journal in _JOURNALS.values():
+            journal.close()
+        _JOURNALS.clear()
 
 
 def known_handle(feature_id: str) -> CoverHandle | None:
@@ -125,6 +131,22 @@ def known_handle(feature_id: str) -> CoverHandle | None:
     if fid in _SEEN:
         return _SEEN[fid]
     return PreprocessCache().by_feature_id(fid)
+
+
+_JOURNALS: dict[str, Any] = {}
+_JOURNALS_LOCK = threading.Lock()
+
+
+def _default_journal() -> Any:
+    """One open journal per file for the process (a Journal is shared across threads)."""
+    from ..journal.store import Journal, default_journal_path
+
+    path = str(default_journal_path())
+    with _JOURNALS_LOCK:
+        journal = _JOURNALS.get(path)
+        if journal is None:
+            journal = _JOURNALS[path] = Journal(path)
+        return journal
 
 
 class PreprocessCache:
@@ -141,10 +163,9 @@ class PreprocessCache:
     def _handles(self) -> HandleStore | None:
         if self._store is None:
             from ..journal.handles import HandleStore
-            from ..journal.store import Journal
 
             try:
-                self._store = HandleStore(self._journal or Journal())
+                self._store = HandleStore(self._journal or _default_journal())
             except JournalError as exc:
                 log.warning("preprocess cache unavailable: %s", exc)
                 return None
