@@ -219,6 +219,10 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
 
     banner = "SANDBOX (synthetic audio, not MiniMax)" if result.sandbox else result.backend_label
     print(f"cover {result.task_uuid} via {banner}" + (" [resumed]" if result.resumed else ""))
+    note = next((r.get("preprocess_note") for r in result.response
+                 if isinstance(r, dict) and r.get("preprocess_note")), None)
+    if note:  # two-step: a cached handle reused, or an expired one made again
+        print(f"  two-step: {note}")
     for out in result.outputs:
         duration = _duration(out.path)
         cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"

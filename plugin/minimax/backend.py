@@ -328,6 +328,9 @@ class MiniMaxBackend:
                     "the refused generation was not charged", feature_id, path,
                     fresh.feature_id)
         self.renewed = fresh
+        self.last_note = (f"MiniMax no longer knew handle {feature_id}: {path} was preprocessed "
+                          f"again (handle {fresh.feature_id}; the refused request was not "
+                          "charged)")
         return {"cover_feature_id": fresh.feature_id.lower()}
 
     @property
@@ -369,7 +372,7 @@ class MiniMaxBackend:
                 data_uri, b64 = f"data:{mime_type(fmt)};base64,{b64}", None
         raw = {"taskType": "audioInference", "taskUUID": task_uuid, "seed": seed,
                "resultIndex": index, "extra_info": extra, "sandbox": self.sandbox,
-               "backend": self.name}
+               "backend": self.name, "preprocess_note": self.last_note}
         return GenerationResult(
             task_uuid=task_uuid, audio_uuid=str(uuid.uuid4()), seed=seed, cost=None, url=url,
             data_uri=data_uri, base64_data=b64, status="success", raw=raw, result_index=index)

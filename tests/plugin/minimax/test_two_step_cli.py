@@ -118,9 +118,10 @@ def test_unknown_handle_with_song_at_hand(double: MiniMaxSandbox, song: Path,
     assert _preprocess(song, "-o", str(handle)) == 0
     double.forget()  # MiniMax no longer knows the feature id: 2013 naming cover_feature_id
     code = main(["cover", "--preprocess", str(handle), "--prompt", PROMPT,
-                 "-o", str(tmp_path / "out"), "--no-progress", "-q"])
-    err = capsys.readouterr().err
-    assert code == 0, err
+                 "-o", str(tmp_path / "out"), "--no-progress"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "was preprocessed again" in out.out and "not charged" in out.out
     assert len(double.preprocesses) == 2  # one new preprocess
     assert len(list((tmp_path / "out").iterdir())) == 1
     assert len(double.generations) == 2  # the refused one (unpaid) and the one that ran
@@ -180,12 +181,15 @@ def test_lyrics_skeleton(double: MiniMaxSandbox, song: Path, tmp_path: Path) -> 
 
 
 def test_song_through_minimax_reuses_the_cached_handle(double: MiniMaxSandbox, song: Path,
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
     """A two-step cover of a song (not a handle): preprocessed once across runs."""
     for n in range(2):
         assert main(["cover", str(song), "--backend", "minimax", "--prompt", PROMPT,
-                     "-o", str(tmp_path / f"out{n}"), "--no-progress", "-q"]) == 0
+                     "-o", str(tmp_path / f"out{n}"), "--no-progress"]) == 0
     assert len(double.preprocesses) == 1 and len(double.generations) == 2
+    assert "two-step: reused handle from" in capsys.readouterr().out
 
 
 def test_journal_holds_no_key(double: MiniMaxSandbox, song: Path, isolated_env: Path) -> None:
