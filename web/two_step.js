@@ -266,7 +266,7 @@ app.registerExtension({
       if (!this.mmcTwoStep || !info) return;
       this.mmcTwoStep.render(info);
       const size = this.computeSize?.() ?? [this.size?.[0] ?? 360, 0];
-      this.setSize?.([Math.max(this.size?.[0] ?? 0, 420),
+      this.setSize?.([Math.max(this.size?.[0] ?? 0, 320),
         Math.max(size[1], this.size?.[1] ?? 0)]);
       this.setDirtyCanvas?.(true, true);
     };

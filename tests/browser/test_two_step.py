@@ -9,7 +9,9 @@ was sent with the edited lyrics while the song was preprocessed only once."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +68,22 @@ def boot(browser: Any, stub: ComfyStub) -> None:
                  what="the template and the two-step panel")
 
 
+def thumbnail(browser: Any) -> None:
+    """The template's 512x384 thumbnail (``$MINIMAX_COVER_SCREENSHOTS/two-step.jpg``): the
+    Preprocess node's timeline and lint next to the cover node's edited lyrics."""
+    browser.driver.set_window_size(1024, 768)
+    browser.js(f"const c = {APP}.canvas; c.ds.scale = 0.74; c.ds.offset = [-300, 95];"
+               "c.setDirty(true, true);")
+    time.sleep(1.5)
+    shot = browser.driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "jpeg", "quality": 85,
+        "clip": {"x": 0, "y": 0, "width": 1024, "height": 768, "scale": 0.5}})
+    folder = Path(os.environ["MINIMAX_COVER_SCREENSHOTS"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "two-step.jpg").write_bytes(base64.b64decode(shot["data"]))
+    browser.screenshot("two-step.png")  # full size, for the docs
+
+
 def queue(browser: Any, stub: ComfyStub) -> Any:
     count = len(stub.runs)
     browser.js_async("const done = arguments[arguments.length - 1];"
@@ -109,6 +127,9 @@ def test_preprocess_edit_lyrics_cover(browser: Any, tmp_path: Path,
                             "Object.assign({}, d);", str(len(EDITED)), what="the lint updated")
         assert data["state"] == "warn" and data["lintSections"] == "2" and data["lines"] == "2"
         assert "[Refrain]" in browser.js(f"return {PANEL}.querySelector('.mmc-lint').textContent")
+
+        if os.environ.get("MINIMAX_COVER_SCREENSHOTS"):
+            thumbnail(browser)
 
         # cover again: the cached handle, the edited lyrics, one preprocess in all
         second = queue(browser, stub)
