@@ -4,9 +4,10 @@ A cover can run on Runware (``minimax:music@cover``) or on MiniMax's own API (tw
 song is preprocessed, then covered). The order is ``MINIMAX_COVER_PROVIDERS`` (``runware,minimax``)
 or ``providers`` in ``config.json`` (``["runware", "minimax"]``); default: ``runware`` alone.
 
-When the backend chosen for a job (``choose_backend``) is in that order and no backend was
-named by the caller, the job runs on a :class:`FailoverBackend`: the chosen provider first, the
-others after it in order. The next provider is tried **only** when the current one refused the
+When the backend chosen for a job (``choose_backend``) is the default (Runware) or one of the
+providers, and no backend was named by the caller (``--backend``, a two-step handle), the order
+decides: the job runs on a :class:`FailoverBackend` over the providers, first one first.
+The next provider is tried **only** when the current one refused the
 job before accepting it (:func:`refused_before_accepting`: connection refused, a 5xx or rate
 refusal it answered without queueing the job, a credit refusal), never after an unknown
 outcome, a failed generation or a paid result. The song is staged again on the next provider
@@ -51,6 +52,8 @@ log = logging.getLogger("minimax_cover.providers")
 
 PROVIDERS_ENV = "MINIMAX_COVER_PROVIDERS"
 PROVIDERS_KEY = "providers"
+#: The built-in choice (``choose_backend``'s default answer), which the order replaces.
+DEFAULT_PROVIDER = "runware"
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 
 
@@ -229,16 +232,23 @@ class FailoverBackend:
 
 def build_backend(registry: PluginRegistry, context: JobContext, name: str, *,
                   explicit: bool, options: dict[str, Any] | None = None) -> Any:
-    """The backend for a job: ``name`` itself, or a :class:`FailoverBackend` over the provider
-    order when ``name`` was chosen (not named by the caller) and is one of several providers.
+    """The backend for a job: ``name`` itself, or the provider order when ``name`` was chosen
+    for the job (not named by the caller) and is the default choice or one of the providers:
+    the first provider alone, or a :class:`FailoverBackend` over them all, in order.
+    ``options`` go to the member named ``name``.
     """
     def make(member: str) -> Callable[[], Any]:
         return lambda: registry.backend(member, **(options if member == name else {}) or {})
 
-    order = provider_order(getattr(registry, "backends", None)) if not explicit else [name]
-    if name not in order or len(order) < 2:
+    if explicit:
         return registry.backend(name, **(options or {}))
-    members = [(n, make(n)) for n in [name, *(n for n in order if n != name)]]
+    order = provider_order(getattr(registry, "backends", None))
+    if name not in order and name != DEFAULT_PROVIDER:
+        return registry.backend(name, **(options or {}))  # a plugin chose another backend
+    if len(order) == 1:
+        context.backend_name = order[0]
+        return make(order[0])()
+    members = [(n, make(n)) for n in order]
 
     def moved(backend: Any) -> None:
         context.backend_name = backend.name
@@ -248,4 +258,5 @@ def build_backend(registry: PluginRegistry, context: JobContext, name: str, *,
 
             move_job(journal, task_uuid, backend=backend.name, endpoint=backend.endpoint)
 
+    context.backend_name = order[0]
     return FailoverBackend(members, on_switch=moved)

@@ -144,3 +144,15 @@ def test_refusal_classes() -> None:
     assert not refused_before_accepting(OutcomeUnknownError("maybe"))
     assert not refused_before_accepting(InvalidParameterError("bad", status_code=400))
     assert not refused_before_accepting(TaskFailedError("failed"))
+
+
+def test_order_decides_the_first_provider(minimax: MiniMaxSandbox, make_sandbox: Any,
+                                          song: Path, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    runware = make_sandbox()
+    _runware_at(monkeypatch, runware.url, runware.api_key)
+    monkeypatch.setenv("MINIMAX_COVER_PROVIDERS", "minimax,runware")
+    result = _cover(song, tmp_path)
+    assert result.backend == "minimax" and len(minimax.generations) == 1
+    monkeypatch.setenv("MINIMAX_COVER_PROVIDERS", "minimax")
+    assert cover(str(song), prompt=PROMPT, output_dir=tmp_path / "two").backend == "minimax"
