@@ -158,9 +158,11 @@ class MiniMaxBackend:
         self.last_note = None
         key = song_hash = None
         cache = PreprocessCache()
+        # the built-in sandbox listens on a new port each run but keeps its songs (state_dir)
+        where = "minimax-sandbox" if self._sandbox is not None else self.endpoint
         if data is not None:
             song_hash = content_hash(data)
-            key = cache_key(song_hash, self.client.model, self.endpoint,
+            key = cache_key(song_hash, self.client.model, where,
                             getattr(self.client, "key_fingerprint", ""))
             cached = None if fresh else cache.lookup(key, margin_s=refresh_margin_s())
             if cached is not None:
@@ -172,7 +174,7 @@ class MiniMaxBackend:
         if self.sandbox and not handle.sandbox:
             handle = replace(handle, sandbox=True)
         if key is not None:
-            cache.store(key, handle, endpoint=self.endpoint, model=self.client.model)
+            cache.store(key, handle, endpoint=where, model=self.client.model)
         self._handles[handle.feature_id.lower()] = handle
         return handle
 

@@ -119,8 +119,8 @@ class MiniMaxClient(SessionClient):
         from .plan import minimax_limiter
 
         self.limiter = minimax_limiter(self.base_url)
-        #: Identifies endpoint + key without revealing the key (the preprocess cache's key).
-        self.key_fingerprint = hashlib.sha256(f"{self.base_url}\0{key}".encode()).hexdigest()[:16]
+        #: Identifies the key without revealing it (part of the preprocess cache's key).
+        self.key_fingerprint = hashlib.sha256(f"minimax-key\0{key}".encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"MiniMaxClient(base_url={self.base_url!r}, model={self.model!r})"

@@ -237,3 +237,12 @@ def test_pages_draw_the_sections_over_the_source(double: MiniMaxSandbox, song: P
     assert plain.read_text().count('class="section"') == 4  # known from the cache
     assert main(["compare", str(take), str(take), "-o", str(tmp_path / "o.html")]) == 0
     assert 'class="section"' not in (tmp_path / "o.html").read_text()  # never analysed
+
+
+def test_sandbox_runs_share_the_cache(song: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No key: each run starts the built-in sandbox on a new port; its handles are reused."""
+    assert _preprocess(song) == 0
+    assert "reused" not in capsys.readouterr().err
+    assert _preprocess(song) == 0
+    err = capsys.readouterr().err
+    assert "SANDBOX" in err and "reused handle from" in err
