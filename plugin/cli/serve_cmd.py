@@ -73,7 +73,8 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host.strip("[]"), port))
     except OSError as exc:
         sock.close()
-        raise UsageError(f"--host/--port: cannot listen on {host}:{port} ({exc.strerror})") from None
+        raise UsageError(f"--host/--port: cannot listen on {host}:{port} "
+                         f"({exc.strerror})") from None
     sock.listen(2048)
     return sock
 

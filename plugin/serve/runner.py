@@ -154,11 +154,11 @@ class JobRunner:
         record = self.journal.get(job.task_uuid)
         if record is None or record.status != "saved":
             return False
-        takes = [{"n": n, "path": path, "seed": (item or {}).get("seed"),
-                  "cost": (item or {}).get("cost"),
+        items = [*record.results, *[{}] * len(record.files)]
+        takes = [{"n": n, "path": path, "seed": items[n - 1].get("seed"),
+                  "cost": items[n - 1].get("cost"),
                   "format": str(record.request.get("outputFormat", "MP3"))}
-                 for n, (path, item) in enumerate(
-                     zip(record.files, record.results + [None] * len(record.files)), start=1)]
+                 for n, path in enumerate(record.files, start=1)]
         summary: dict[str, Any] = {"taskUUID": record.task_uuid, "takes": takes,
                                    "seed": record.request.get("seed"), "costTotal": record.cost,
                                    "sandbox": None, "resumed": True, "warnings": []}

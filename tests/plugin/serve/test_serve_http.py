@@ -15,7 +15,6 @@ from typing import Any
 
 from minimax_cover.plugin.audio.sniff import sniff_format
 from openapi_spec_validator import validate
-
 from serve_support import PROMPT, media_uuid, serve_env
 
 
@@ -83,7 +82,8 @@ def test_post_202_then_succeeded_with_two_files_and_idempotent_retry(serve: Any,
 def test_cancel_leaves_the_job_resumable(serve: Any, sandbox: Any, song_wav: bytes) -> None:
     sandbox.latency_s = 1.5
     served = serve()
-    job = served.post("/v1/covers", json={"song": media_uuid(sandbox, song_wav), "positivePrompt": PROMPT})
+    job = served.post("/v1/covers", json={"song": media_uuid(sandbox, song_wav),
+                                          "positivePrompt": PROMPT})
     job_id = job.json()["id"]
     served.wait_status(job_id, ("running",))
     _wait_submitted(sandbox)
@@ -143,8 +143,8 @@ def test_callback_is_signed(serve: Any, sandbox: Any, song_wav: bytes) -> None:
     try:
         served = serve("--callback-secret", "hook-secret")
         url = f"http://127.0.0.1:{receiver.server_port}/done"
-        job = served.post("/v1/covers", json={"song": media_uuid(sandbox, song_wav), "positivePrompt": PROMPT,
-                                              "callbackURL": url})
+        job = served.post("/v1/covers", json={"song": media_uuid(sandbox, song_wav),
+                                              "positivePrompt": PROMPT, "callbackURL": url})
         assert job.status_code == 202, job.text
         assert done.wait(60)
     finally:
