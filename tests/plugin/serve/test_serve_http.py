@@ -77,6 +77,7 @@ def test_post_202_then_succeeded_with_two_files_and_idempotent_retry(serve: Any,
     assert served.get(f"/v1/covers/{job_id}/files/3").status_code == 404
     assert sandbox.submissions() == 1  # one job, one paid submit
     assert sandbox.api_key not in json.dumps(doc)
+    assert sandbox.api_key not in served.stop()  # nor in the service's log
 
 
 def test_cancel_leaves_the_job_resumable(serve: Any, sandbox: Any, song_wav: bytes) -> None:
@@ -121,6 +122,16 @@ def test_token_and_loopback_rules(serve: Any, sandbox: Any) -> None:
     ok = served.get("/v1/spend", headers={"Authorization": "Bearer s3cret-token"})
     assert ok.status_code == 200
     assert served.get("/openapi.json").status_code == 200  # the document is public
+
+
+def test_bodies_over_the_limit_are_413(serve: Any, sandbox: Any, song: Path) -> None:
+    served = serve("--max-upload-mb", "0.05")
+    big = served.post("/v1/covers", **_upload(song, positivePrompt=PROMPT))
+    assert big.status_code == 413, big.text
+    huge_json = served.post("/v1/covers", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                            headers={"Content-Type": "application/json"})
+    assert huge_json.status_code == 413
+    assert sandbox.requests_log == []
 
 
 def test_callback_is_signed(serve: Any, sandbox: Any, song_wav: bytes) -> None:
