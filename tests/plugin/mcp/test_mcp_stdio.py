@@ -25,10 +25,13 @@ def _params(sandbox: Any, out: Path) -> StdioServerParameters:
                                  env=env)
 
 
-async def _session_run(params: StdioServerParameters, body: Any) -> Any:
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        return await body(session)
+async def _session_run(params: StdioServerParameters, body: Any, errlog: Path | None = None
+                       ) -> Any:
+    with open(errlog or os.devnull, "w") as log:
+        async with stdio_client(params, errlog=log) as (read, write), \
+                ClientSession(read, write) as session:
+            await session.initialize()
+            return await body(session)
 
 
 def _text(result: Any) -> str:
@@ -60,7 +63,8 @@ def test_mcp_session_lists_prices_rejects_and_covers(sandbox: Any, tmp_path: Pat
         return {"tools": tools, "price": price, "bad": bad, "cover": cover, "take": take,
                 "status": status}
 
-    got = asyncio.run(asyncio.wait_for(_session_run(_params(sandbox, out), body), 120))
+    log = tmp_path / "server.log"
+    got = asyncio.run(asyncio.wait_for(_session_run(_params(sandbox, out), body, log), 120))
 
     tools = got["tools"]
     assert {"cover", "price", "batch", "job_status", "resume", "account", "spend"} <= set(tools)
@@ -98,5 +102,99 @@ def test_mcp_session_lists_prices_rejects_and_covers(sandbox: Any, tmp_path: Pat
     assert got["status"].structured_content["status"] == "saved"
 
     assert sandbox.submissions() == 1  # one paid submit in all: price and the bad call sent none
-    for text in map(_text, (price, bad, cover)):
-        assert sandbox.api_key not in text
+    for text in [*map(_text, (price, bad, cover)), log.read_text()]:
+        assert sandbox.api_key not in text  # not in any answer, nor in the server's log
+
+
+def test_cancelled_cover_stays_resumable_and_resume_collects_it(sandbox: Any, tmp_path: Path,
+                                                                song_wav: bytes) -> None:
+    song = tmp_path / "song.wav"
+    song.write_bytes(song_wav)
+    sandbox.latency_s = 1.5
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        call = asyncio.ensure_future(session.call_tool(
+            "cover", {"song": str(song), "positivePrompt": PROMPT}))
+        for _ in range(2000):
+            if sandbox.submissions() >= 1:
+                break
+            await asyncio.sleep(0.01)
+        assert sandbox.submissions() == 1, "the job was never submitted"
+        call.cancel()
+        try:
+            await call
+        except asyncio.CancelledError:
+            pass
+        task = next(r["task_uuids"][0] for r in sandbox.requests_log
+                    if r["task_types"] == ["audioInference"])
+        await asyncio.sleep(2.0)  # past the sandbox's latency: a job still waiting would save
+        status = await session.call_tool("job_status", {"task_uuid": task})
+        resumed = await session.call_tool("resume", {"task_uuid": task})
+        return {"status": status, "resumed": resumed}
+
+    got = asyncio.run(asyncio.wait_for(_session_run(_params(sandbox, tmp_path / "out"), body),
+                                       120))
+    status = got["status"].structured_content
+    assert (status["status"], status["files"], status["resumable"]) == ("submitted", [], True)
+    resumed = got["resumed"]
+    assert not resumed.is_error, _text(resumed)
+    assert len(resumed.structured_content["files"]) == 1
+    assert resumed.structured_content["resumed"] is True
+    assert sandbox.submissions() == 1  # collected, never paid twice
+
+
+def test_without_a_key_it_runs_on_a_sandbox_and_says_so(tmp_path: Path, song_wav: bytes) -> None:
+    song = tmp_path / "song.wav"
+    song.write_bytes(song_wav)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNWARE_")}
+    params = StdioServerParameters(command=sys.executable, env=env, args=[
+        "-m", "minimax_cover.plugin.cli", "mcp", "-o", str(tmp_path / "out")])
+
+    async def body(session: ClientSession) -> Any:
+        return await session.call_tool("cover", {"song": str(song), "positivePrompt": PROMPT})
+
+    answer = asyncio.run(asyncio.wait_for(_session_run(params, body), 120))
+    assert not answer.is_error, _text(answer)
+    assert answer.structured_content["sandbox"] is True
+    assert "SANDBOX" in _text(answer) and "nothing was charged" in _text(answer)
+
+
+def test_streamable_http_on_loopback(sandbox: Any, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import time
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    params = _params(sandbox, tmp_path / "out")
+    proc = subprocess.Popen([params.command, *params.args, "--http", "--port", str(port)],
+                            env=params.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+
+        async def run() -> Any:
+            async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as streams, \
+                    ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
+                tools = (await session.list_tools()).tools
+                price = await session.call_tool("price", {
+                    "song": "https://example.com/song.mp3", "positivePrompt": PROMPT,
+                    "numberResults": 3})
+                return tools, price
+
+        tools, price = asyncio.run(asyncio.wait_for(run(), 60))
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert "cover" in {t.name for t in tools}
+    assert "0.45" in _text(price) and sandbox.submissions() == 0
