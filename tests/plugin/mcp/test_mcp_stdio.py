@@ -4,6 +4,7 @@ counts what was paid for (issue 23's "done when" for the MCP face)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -60,8 +61,15 @@ def test_mcp_session_lists_prices_rejects_and_covers(sandbox: Any, tmp_path: Pat
         take = await session.read_resource(cover.structured_content["takes"][0]["uri"])
         status = await session.call_tool("job_status",
                                          {"task_uuid": cover.structured_content["taskUUID"]})
+        page = await session.read_resource(cover.structured_content["pageUri"])
+        manifest = tmp_path / "rows.jsonl"
+        manifest.write_text(json.dumps({"song": str(song), "prompt": PROMPT}) + "\n")
+        batch = await session.call_tool("batch", {"manifest": str(manifest), "dry_run": True})
+        account = await session.call_tool("account", {})
+        spend = await session.call_tool("spend", {"since": "today"})
         return {"tools": tools, "price": price, "bad": bad, "cover": cover, "take": take,
-                "status": status}
+                "status": status, "page": page, "batch": batch, "account": account,
+                "spend": spend}
 
     log = tmp_path / "server.log"
     got = asyncio.run(asyncio.wait_for(_session_run(_params(sandbox, out), body, log), 120))
@@ -100,6 +108,11 @@ def test_mcp_session_lists_prices_rejects_and_covers(sandbox: Any, tmp_path: Pat
     assert progress, "no progress notification arrived"
     assert got["take"].contents[0].blob  # the take, as a resource
     assert got["status"].structured_content["status"] == "saved"
+    assert "<html" in got["page"].contents[0].text.lower()
+    assert not got["batch"].is_error, _text(got["batch"])
+    assert not got["account"].is_error and got["account"].structured_content["sandbox"] is True
+    spent = got["spend"].structured_content
+    assert [e["taskUUID"] for e in spent["jobs"]] == [cover.structured_content["taskUUID"]]
 
     assert sandbox.submissions() == 1  # one paid submit in all: price and the bad call sent none
     for text in [*map(_text, (price, bad, cover)), log.read_text()]:

@@ -173,3 +173,33 @@ def _wait_submitted(sandbox: Any, timeout: float = 60.0) -> None:
     while sandbox.submissions() < 1:
         assert time.monotonic() < deadline, "the job was never submitted"
         time.sleep(0.01)
+
+
+def test_spending_caps_apply_to_service_jobs(serve: Any, sandbox: Any, song: Path,
+                                             monkeypatch: Any) -> None:
+    monkeypatch.setenv("MINIMAX_COVER_CAP_DAY_USD", "0.40")  # room for one 2-take job ($0.30)
+    served = serve()
+    first = served.post("/v1/covers", **_upload(song, positivePrompt=PROMPT, numberResults=2,
+                                                seed=1)).json()
+    assert served.wait_status(first["id"], ("succeeded", "failed"))["status"] == "succeeded"
+    second = served.post("/v1/covers", **_upload(song, positivePrompt=PROMPT, numberResults=2,
+                                                 seed=2)).json()
+    doc = served.wait_status(second["id"], ("succeeded", "failed"))
+    assert doc["status"] == "failed" and "cap" in doc["error"], doc
+    assert sandbox.submissions() == 1  # the refused job sent nothing
+
+
+def test_price_account_and_spend(serve: Any, sandbox: Any, song: Path) -> None:
+    served = serve()
+    price = served.post("/v1/covers:price", **_upload(song, positivePrompt=PROMPT,
+                                                        numberResults=3))
+    assert price.status_code == 200, price.text
+    assert price.json()["price"] == "$0.45" and price.json()["dryRun"] is True
+    by_url = served.post("/v1/covers:price", json={"song": "https://example.com/a.mp3",
+                                                   "positivePrompt": PROMPT})
+    assert by_url.json()["priceUsd"] == 0.15
+    account = served.get("/v1/account")
+    assert account.status_code == 200 and account.json()["sandbox"] is True
+    assert served.get("/v1/spend", params={"since": "today"}).json()["jobs"] == []
+    assert served.get("/v1/spend", params={"since": "someday"}).status_code == 422
+    assert sandbox.submissions() == 0  # pricing paid for nothing
