@@ -131,6 +131,17 @@ def test_bodies_over_the_limit_are_413(serve: Any, sandbox: Any, song: Path) -> 
     huge_json = served.post("/v1/covers", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
                             headers={"Content-Type": "application/json"})
     assert huge_json.status_code == 413
+
+    def chunks() -> Any:  # no Content-Length: the limit is counted as the body streams in
+        for _ in range(64):
+            yield b" " * 65536
+
+    streamed = served.post("/v1/covers", data=chunks(),
+                           headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413
+    multipart = served.post("/v1/covers", data=chunks(),
+                            headers={"Content-Type": "multipart/form-data; boundary=xyz"})
+    assert multipart.status_code == 413
     assert sandbox.requests_log == []
 
 
