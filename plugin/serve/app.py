@@ -152,26 +152,40 @@ class Service:
         from .intake import CoverCall, digest_of, prepare_request, song_reference, store_upload
 
         kind = request.headers.get("content-type", "")
+        enabled = bool(self.config.callback_secret)
         if kind.startswith("multipart/form-data"):
-            form = await request.form(max_files=1, max_fields=4,
+            form = await request.form(max_files=2, max_fields=4,
                                       max_part_size=self.config.max_json_bytes)
-            upload = form.get("song")
-            if upload is None or isinstance(upload, str):
-                raise SpecValidationError([_violation("song", "a file part is required")])
-            data = await upload.read()
-            await form.close()
-            arguments = _json_object(form.get("request") or "{}", "request")
-            if "song" in arguments:
-                raise SpecValidationError([_violation(
-                    "song", "give the song as the file part only, not in request")])
+            try:
+                upload, raw = form.get("song"), form.get("request") or "{}"
+                if upload is None or isinstance(upload, str):
+                    raise SpecValidationError([_violation("song", "a file part is required")])
+                if not isinstance(raw, str):  # the request sent as a file part
+                    raw = await raw.read()
+                arguments = _json_object(raw, "request")
+                if "song" in arguments:
+                    raise SpecValidationError([_violation(
+                        "song", "give the song as the file part only, not in request")])
+                # the parameters first: a bad request is refused before the song is stored
+                prepare_request(arguments, "", self.config.spec, callbacks_enabled=enabled)
+                data = await upload.read()
+            finally:
+                await form.close()
             path = await run_in_threadpool(store_upload, data, self.config.state_dir / "uploads")
             song, identity = str(path), path.stem
         else:
             body = await request.body()
             arguments = _json_object(body, "body")
-            song = identity = song_reference(arguments.pop("song", None))
+            try:
+                song = identity = song_reference(arguments.pop("song", None))
+            except SpecValidationError as bad_song:  # report it with the parameters' problems
+                try:
+                    prepare_request(arguments, "", self.config.spec, callbacks_enabled=enabled)
+                except SpecValidationError as bad:
+                    raise SpecValidationError([*bad_song.violations, *bad.violations]) from None
+                raise
         task, callback = prepare_request(arguments, song, self.config.spec,
-                                         callbacks_enabled=bool(self.config.callback_secret))
+                                         callbacks_enabled=enabled)
         return CoverCall(song=song, request=task, callback_url=callback,
                          digest=digest_of(identity, arguments))
 
