@@ -215,3 +215,17 @@ def test_price_account_and_spend(serve: Any, sandbox: Any, song: Path) -> None:
     assert served.get("/v1/spend", params={"since": "today"}).json()["jobs"] == []
     assert served.get("/v1/spend", params={"since": "someday"}).status_code == 422
     assert sandbox.submissions() == 0  # pricing paid for nothing
+
+
+def test_paid_but_not_saved_is_its_own_resumable_status(serve: Any, sandbox: Any,
+                                                        song_wav: bytes) -> None:
+    from minimax_cover.plugin.sandbox import Fault
+
+    served = serve()
+    media = media_uuid(sandbox, song_wav)
+    sandbox.inject(Fault("truncate_download", times=-1))
+    job = served.post("/v1/covers", json={"song": media, "positivePrompt": PROMPT}).json()
+    doc = served.wait_status(job["id"], ("succeeded", "failed", "unknown", "paid-not-saved"))
+    assert doc["status"] == "paid-not-saved", doc
+    assert doc["resumable"] is True and doc["files"] == [] and doc["error"]
+    assert sandbox.submissions() == 1
