@@ -298,6 +298,8 @@ class MiniMaxBackend:
         from .renewal import HandleExpiredError, expired_message, is_unknown_handle, renewable_song
 
         fid = source.get("cover_feature_id")
+        if self.renewed is not None and self.renewed.feature_id.lower() == fid:
+            handle = self.renewed  # made again for an earlier result of this job
         if fid is not None and handle is not None and handle.expired:
             source = self._renew(fid, handle)  # known dead: do not send it at all
         try:

@@ -152,10 +152,11 @@ def test_expired_handle_is_renewed_before_sending(double: MiniMaxSandbox, song: 
     doc["created_at"] -= 25 * 3600  # past its 24 h
     handle.write_text(json.dumps(doc))
     double.forget()
-    assert main(["cover", "--preprocess", str(handle), "--prompt", PROMPT,
-                 "-o", str(tmp_path / "out"), "--no-progress", "-q"]) == 0
-    assert len(double.generations) == 1  # the dead handle was never sent
+    assert main(["cover", "--preprocess", str(handle), "--prompt", PROMPT, "--number-results",
+                 "2", "-o", str(tmp_path / "out"), "--no-progress", "-q"]) == 0
+    assert len(double.generations) == 2  # the dead handle was never sent; renewed once
     assert len(double.preprocesses) == 2
+    assert len(list((tmp_path / "out").iterdir())) == 2
 
 
 def test_insufficient_balance_is_one_line(double: MiniMaxSandbox, song: Path, tmp_path: Path,
