@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..plugin.audio import Audio
 from .definition import DefinedNode, InputDef, NodeDef, OutputDef
 
 __all__ = ["DISPLAY_NAME", "HANDLE_TYPE", "NODE_ID", "UI_KEY", "MiniMaxCoverPreprocess",
-           "lyric_rules", "waveform_peaks"]
+           "keep_song", "lyric_rules", "waveform_peaks"]
 
 NODE_ID = "MiniMaxCoverPreprocess"
 DISPLAY_NAME = "MiniMax Cover Preprocess (two-step)"
@@ -31,8 +32,30 @@ HANDLE_TYPE = "MINIMAX_COVER_PREPROCESS"
 _MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: The ``ui`` key the frontend extension reads.
 UI_KEY = "minimax_two_step"
+#: Temp subfolder keeping each preprocessed song for the session (expired handles).
+SONGS_SUBFOLDER = "minimax_cover_songs"
 #: Points of the waveform sent to the frontend (the timeline's width in buckets).
 PEAK_POINTS = 480
+
+
+def keep_song(data: bytes) -> Path | None:
+    """The song as sent, kept in the temp folder (``minimax_cover_songs/<sha256>.flac``) for
+    the session, so a handle MiniMax no longer knows can be made again from it; ``None`` when
+    the folder cannot be written (the handle then says how to make it again by hand)."""
+    import hashlib
+
+    from .folders import temp_directory
+
+    path = temp_directory() / SONGS_SUBFOLDER / f"{hashlib.sha256(data).hexdigest()}.flac"
+    try:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_name(path.name + ".part")
+            part.write_bytes(data)
+            part.replace(path)
+    except OSError:
+        return None
+    return path
 
 
 def lyric_rules() -> dict[str, Any]:
@@ -109,9 +132,11 @@ class MiniMaxCoverPreprocess(DefinedNode):
         song = from_comfy_audio(audio)[0]
         data = encode_for_upload(song)
         check_reference_limits(probe_audio(data))
+        kept = keep_song(data)
         backend = get_registry().backend("minimax")
         try:
-            handle = backend.preprocess(data, fresh=bool(fresh))
+            handle = backend.preprocess(data, fresh=bool(fresh),
+                                        song_path=str(kept) if kept else None)
             note = getattr(backend, "last_note", None)
             label = backend.label
         finally:

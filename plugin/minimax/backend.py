@@ -166,6 +166,9 @@ class MiniMaxBackend:
                             getattr(self.client, "key_fingerprint", ""))
             cached = None if fresh else cache.lookup(key, margin_s=refresh_margin_s())
             if cached is not None:
+                if song_path and song_path != cached.song_path:  # where the song is now
+                    cached = stamped(cached, song_path=song_path, song_hash=song_hash)
+                    cache.store(key, cached, endpoint=where, model=self.client.model)
                 self.last_note = describe_reuse(cached)
                 self._handles[cached.feature_id.lower()] = cached
                 return cached

@@ -55,3 +55,19 @@ def test_peaks_of_silence_and_short(make_tone: Any) -> None:
     audio = make_tone(0.01, 8000)
     peaks = waveform_peaks(audio, points=480)
     assert len(peaks) == 80 and all(0 <= p <= 1 for p in peaks)
+
+
+def test_cover_node_renews_a_handle_minimax_forgot(double: MiniMaxSandbox,
+                                                   comfy_audio: dict[str, Any]) -> None:
+    """The node keeps the song it sent (temp folder): a forgotten handle is made again."""
+    from minimax_cover.nodes import cover_node
+    from minimax_cover.plugin.spec.model import MINIMAX_MUSIC_COVER
+
+    handle = MiniMaxCoverPreprocess().preprocess(comfy_audio)["result"][0]
+    assert handle.song_path and handle.song_path.endswith(".flac")
+    double.forget()
+    out = cover_node._run_cover(MINIMAX_MUSIC_COVER, "X", audio=None, preprocess=handle,
+                                unique_id=None,
+                                values={"positivePrompt": "warm acoustic folk cover"})
+    assert out[0]["waveform"] is not None
+    assert len(double.preprocesses) == 2 and len(double.generations) == 2
