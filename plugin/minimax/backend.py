@@ -159,7 +159,7 @@ class MiniMaxBackend:
         key = song_hash = None
         cache = PreprocessCache()
         # the built-in sandbox listens on a new port each run but keeps its songs (state_dir)
-        where = "minimax-sandbox" if self._sandbox is not None else self.endpoint
+        where = "minimax-sandbox" if self.sandbox else self.endpoint
         if data is not None:
             song_hash = content_hash(data)
             key = cache_key(song_hash, self.client.model, where,

@@ -156,3 +156,20 @@ def test_order_decides_the_first_provider(minimax: MiniMaxSandbox, make_sandbox:
     assert result.backend == "minimax" and len(minimax.generations) == 1
     monkeypatch.setenv("MINIMAX_COVER_PROVIDERS", "minimax")
     assert cover(str(song), prompt=PROMPT, output_dir=tmp_path / "two").backend == "minimax"
+
+
+def test_minimax_credit_refusal_moves_to_runware(minimax: MiniMaxSandbox, make_sandbox: Any,
+                                                 song: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from minimax_cover.plugin.sandbox.minimax_server import MiniMaxFault
+
+    runware = make_sandbox()
+    _runware_at(monkeypatch, runware.url, runware.api_key)
+    monkeypatch.setenv("MINIMAX_COVER_PROVIDERS", "minimax,runware")
+    minimax.faults.append(MiniMaxFault(1008, "generation"))
+    result = cover(str(song), prompt=PROMPT, output_dir=tmp_path / "out")
+    assert result.backend == "runware" and len(result.files) == 1
+    assert len(minimax.generations) == 1  # refused: balance too low, nothing charged
+    with Journal() as journal:
+        row = journal.get(result.task_uuid)
+    assert row is not None and row.backend == "runware" and row.status == "saved"
