@@ -150,7 +150,7 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
     info = PageInfo(
         title=f"Cover audition: {Path(source).name if is_local_file(source) else result.task_uuid}",
         prompt=request.get("positivePrompt"), lyrics=settings.get("lyrics"),
-        model=request.get("model"), backend=result.backend_label, task_uuid=result.task_uuid,
+        model=request.get("model"), backend=_ran_on(result), task_uuid=result.task_uuid,
         sandbox=result.sandbox, cost_total=result.cost_total,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     takes = [Clip(out.path, seed=out.seed, cost=out.cost, audio=out.audio)
@@ -158,6 +158,14 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
     src = Clip(Path(source), sections=sections) if is_local_file(  # type: ignore[arg-type]
         source) else None
     return build_page(src, takes, output or page_path_for(result), info=info, embed=embed)
+
+
+def _ran_on(result: CoverResult) -> str:
+    """Where the job ran, with its estimated price when the provider reports no cost."""
+    if result.cost_total is None and result.estimated_cost is not None and not result.sandbox:
+        return (f"{result.backend_label}, ~${result.estimated_cost:.2f} "
+                f"({result.price_source or 'price table'})")
+    return result.backend_label
 
 
 def is_local_file(source: object) -> bool:

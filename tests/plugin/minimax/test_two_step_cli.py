@@ -230,6 +230,7 @@ def test_pages_draw_the_sections_over_the_source(double: MiniMaxSandbox, song: P
     [page] = out.glob("*_compare.html")
     text = page.read_text()
     assert 'data-kind="source"' in text  # the handle's song is at hand: it gets a player
+    assert "~$0.15 (MiniMax price setting (estimate" in text  # the provider and its price
     labels = [chunk.split('"', 1)[0] for chunk in text.split('class="section" data-label="')[1:]]
     assert labels == ["intro", "verse", "chorus", "outro"]
     [take] = [p for p in out.iterdir() if p.suffix == ".mp3"]
