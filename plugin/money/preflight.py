@@ -35,7 +35,9 @@ def preflight(context: JobContext, request: dict[str, Any]) -> float | None:
     :raises InsufficientBalanceError: the account's balance is below the price.
     :raises SpendingCapError: the price would pass the per-job or the daily cap.
     """
-    estimate = context.spec.estimated_cost_usd(request)
+    from .providers import job_estimate
+
+    estimate = job_estimate(context, request)
     caps = load_caps() if guard_active(context.registry) else None  # a bad setting: refused
     require_balance(context.backend, estimate, what="job")  # before anything is asked
     if caps is not None:

@@ -120,7 +120,9 @@ def table_estimate(row: LedgerRow) -> float | None:
     """The spec's price table for a row's request (``numberResults`` x price)."""
     request = dict(row.request or {})
     request.setdefault("numberResults", row.number_results)
-    return _spec_for(request).estimated_cost_usd(request)
+    from .providers import provider_estimate
+
+    return provider_estimate(row.backend, request, _spec_for(request))
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ class SpendEntry:
     cost_kind: str
     files: list[str]
     sandbox: bool
+    #: The backend that ran it (``runware``, ``minimax``...): whose price it counts.
+    provider: str | None = None
     reported_usd: Any = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,7 +182,7 @@ class SpendEntry:
                 "status": self.status, "song": self.song, "prompt": self.prompt,
                 "seeds": self.seeds, "costUsd": self.cost_usd, "costKind": self.cost_kind,
                 "reportedUsd": json_cost(self.reported_usd), "files": self.files,
-                "sandbox": self.sandbox}
+                "sandbox": self.sandbox, "provider": self.provider}
 
 
 @dataclass
@@ -225,16 +229,16 @@ class SpendReport:
 
     def to_csv(self) -> str:
         """One line per job: date, song, prompt, taskUUID, seeds, cost (what caps count),
-        files, status, sandbox, and the cost the API reported."""
+        files, status, sandbox, provider, and the cost the API reported."""
         from ..csvcells import csv_text
 
         return csv_text(
             ["date", "created_at", "song", "prompt", "taskUUID", "seeds", "cost_usd",
-             "cost_kind", "files", "status", "sandbox", "reported_usd"],
+             "cost_kind", "files", "status", "sandbox", "provider", "reported_usd"],
             ([e.day, e.created_at, e.song or "", e.prompt or "", e.task_uuid,
               " ".join("" if s is None else str(s) for s in e.seeds), f"{e.cost_usd:.4f}",
               e.cost_kind, " ".join(e.files), e.status, "yes" if e.sandbox else "no",
-              "" if e.reported_usd is None else e.reported_usd]
+              e.provider or "", "" if e.reported_usd is None else e.reported_usd]
              for e in self.entries))
 
 
@@ -247,7 +251,7 @@ def _entry(row: LedgerRow) -> SpendEntry:
                       song=row.song, prompt=prompt if isinstance(prompt, str) else None,
                       seeds=seeds, cost_usd=round(charge.amount, 6), cost_kind=charge.kind,
                       files=list(row.files), sandbox=is_sandbox_row(row),
-                      reported_usd=row.cost)
+                      provider=row.backend, reported_usd=row.cost)
 
 
 def spend_report(since: date | str | None = None, *, journal: Journal | None = None
