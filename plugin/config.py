@@ -214,6 +214,7 @@ def save_api_key(key: str) -> Path:
 def read_setting(name: str, env: str | None = None) -> Any:
     """A setting: the environment variable ``env`` when set and not empty, else ``name`` in
     ``config.json`` (any JSON value), else ``None``. Read on every call, never cached.
+    A ``config.json`` that is not a JSON object is refused (:func:`read_settings`, strict).
 
     :param name: the key in ``config.json`` (e.g. ``"minimax_plan"``).
     :param env: the variable that overrides it (e.g. ``"MINIMAX_PLAN"``).
@@ -222,4 +223,4 @@ def read_setting(name: str, env: str | None = None) -> Any:
         value = _clean(os.environ.get(env))
         if value is not None:
             return value
-    return _read_config(config_file()).get(name)
+    return read_settings(config_file(), strict=True).get(name)  # a broken file: refused
