@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..constants import MAX_RETRY_AFTER_S
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -42,7 +43,7 @@ from ..redaction import redact
 from ..transport.body import iter_body
 from ..transport.deadline import exchange
 from ..transport.jsonstream import AnswerLimits, parse_stream
-from ..transport.retry import RetryPolicy
+from ..transport.retry import RetryPolicy, parse_retry_after
 from ..transport.session import failed_before_sending
 from ..transport.timeouts import Timeout
 from .envelope import Envelope, answer_error, envelope_from_answer
@@ -98,6 +99,16 @@ class RunwareTransport:
         self.extra_headers: dict[str, str] = {}
         #: True once an answer carried ``X-Sandbox``: the built-in sandbox, not Runware.
         self.sandbox_seen = False
+        #: ``time.monotonic()`` before which the server asked not to be asked again (its last
+        #: ``Retry-After``); the collector keeps its ticks after it.
+        self.retry_after_until = 0.0
+
+    @property
+    def identity(self) -> str:
+        """The endpoint and key this transport talks to, hashed (the collector's lane key)."""
+        import hashlib
+
+        return self.base_url + "#" + hashlib.sha256(self.__api_key.encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"RunwareTransport(base_url={self.base_url!r})"
@@ -210,6 +221,10 @@ class RunwareTransport:
         first = env.errors[0] if env is not None and env.errors else None
         error = error_from(status, first, resp.headers, task_uuid=task_uuid)
         retry_after = resp.headers.get("Retry-After")
+        hinted = parse_retry_after(retry_after)
+        if hinted is not None:
+            self.retry_after_until = max(self.retry_after_until,
+                                         time.monotonic() + min(hinted, MAX_RETRY_AFTER_S))
         if status in (429, 503):
             # A Runware error body says the task was not queued; anything else is unknown.
             return Failure(error, retryable=True, unknown=first is None, retry_after=retry_after)
