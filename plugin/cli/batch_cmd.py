@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..spec.model import MINIMAX_MUSIC_COVER
+from .cover_cmd import tool_defaults
 from .options import add_schema_options
 
 EPILOG = """\
@@ -71,7 +72,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--request", type=Path,
                    help="a request JSON file every row starts from (options override it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
-    add_schema_options(p, spec)
+    add_schema_options(p, spec, tool_defaults=tool_defaults(spec))
     from .compare_cmd import add_compare_option
 
     add_compare_option(p, batch=True)
@@ -84,6 +85,8 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
 
     request = request_from_args(args)
     request.pop("taskUUID", None)  # one per job, made by the batch
+    for key, value in tool_defaults(args.spec).items():  # a row's own value still wins
+        request.setdefault(key, value)
     return request
 
 

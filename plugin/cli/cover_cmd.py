@@ -72,7 +72,7 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
     p.add_argument("--no-resume", action="store_true",
                    help="submit anew even if an identical job is unsaved in the journal")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    add_schema_options(p, spec)
+    add_schema_options(p, spec, tool_defaults=tool_defaults(spec))
     from .compare_cmd import add_compare_option
 
     add_compare_option(p)
@@ -111,6 +111,12 @@ def _read_request(args: argparse.Namespace) -> dict[str, Any]:
     if _has_async(args.spec):
         request.setdefault("deliveryMethod", CLI_DELIVERY)
     return request
+
+
+def tool_defaults(spec: ModelSpec) -> dict[str, Any]:
+    """What the CLI sends for options left out: ``deliveryMethod: async`` (collected by the
+    process's collector; Ctrl-C stops the wait at once and the job stays resumable)."""
+    return {"deliveryMethod": CLI_DELIVERY} if _has_async(spec) else {}
 
 
 def _has_async(spec: ModelSpec) -> bool:
