@@ -125,9 +125,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         receipt_name=name or "batch", manifest=manifest, compare=args.compare,
         compare_embed=args.compare_embed,
         resume_hint=f"run the same command again: {_resume_command()}")
-    quiet = args.no_progress or getattr(args, "quiet", False)
+    quiet = getattr(args, "quiet", False)  # --no-progress still says what Ctrl-C does
+    display = None if quiet else ProgressDisplay(rows=not args.no_progress)
     runner = BatchRunner(rows, spec=spec, registry=get_registry(), defaults=_defaults(args),
-                         options=options, on_progress=None if quiet else ProgressDisplay())
+                         options=options, on_progress=display)
     report = runner.run()
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
@@ -135,8 +136,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _print_report(report)
     if report.resume_hint and report.exit_code in (3, 130):
         left = sum(1 for r in report.rows if r.status in ("interrupted", "unknown", "not-run"))
-        print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
-              file=sys.stderr)
+        if left:
+            print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
+                  file=sys.stderr)
     return report.exit_code
 
 
