@@ -222,7 +222,8 @@ class MiniMaxBackend:
             try:
                 payload, extra = self.client.generate(
                     str(request["positivePrompt"]), lyrics, audio_setting=setting,
-                    output_format="url" if use_url else "hex", seed=seed, **source)
+                    output_format="url" if use_url else "hex", seed=seed,
+                    should_cancel=should_cancel, **source)
             except (OutcomeUnknownError, Interrupted):
                 raise
             except APIError as exc:

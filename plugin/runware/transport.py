@@ -32,7 +32,6 @@ import requests
 from ..constants import MAX_RETRY_AFTER_S
 from ..errors import (
     APIConnectionError,
-    APIError,
     APIStatusError,
     APITimeoutError,
     DeadlineExceededError,
@@ -44,6 +43,7 @@ from ..transport.body import iter_body
 from ..transport.deadline import exchange
 from ..transport.jsonstream import AnswerLimits, parse_stream
 from ..transport.retry import RetryPolicy, parse_retry_after
+from ..transport.send import Failure, send_with_retry
 from ..transport.session import failed_before_sending
 from ..transport.timeouts import Timeout
 from .envelope import Envelope, answer_error, envelope_from_answer
@@ -57,19 +57,6 @@ log = logging.getLogger("minimax_cover.client")
 #: Task types that only read, so they may be sent again after an unknown outcome. Anything
 #: else (inference: paid; mediaStorage: a taskUUID is single-use) raises OutcomeUnknownError.
 REPEATABLE_TASK_TYPES = frozenset({"getResponse", "getTaskDetails", "accountManagement"})
-
-
-class Failure:
-    """One failed attempt: the error to raise and whether/how it may be retried."""
-
-    __slots__ = ("error", "retryable", "unknown", "retry_after")
-
-    def __init__(self, error: APIError, *, retryable: bool, unknown: bool = False,
-                 retry_after: str | None = None) -> None:
-        self.error = error
-        self.retryable = retryable
-        self.unknown = unknown  # the request may have been processed
-        self.retry_after = retry_after
 
 
 class RunwareTransport:
@@ -136,26 +123,18 @@ class RunwareTransport:
         if read_timeout is not None:
             read = float(read_timeout)
             timeout = timeout.for_wait(read) if read > timeout.read_s else timeout.with_read(read)
-        attempt = 0
-        while True:
-            outcome = self._attempt(body, types, timeout, write_uuid)
-            if isinstance(outcome, Envelope):
-                return outcome
-            error = outcome.error
-            if outcome.unknown and writes:
-                log.warning("POST %s [%s]: outcome unknown (%s); task %s is not sent again",
-                            self._path, types, type(error).__name__, write_uuid)
-                raise OutcomeUnknownError(
-                    f"outcome of task {write_uuid} is unknown ({error.message}); it was not "
-                    "submitted again", task_uuid=write_uuid, body=error.body) from error
-            delay = self.retry_policy.delay(attempt, outcome.retry_after) if (
-                outcome.retryable) else None
-            if delay is None:
-                raise error
-            attempt += 1
-            log.info("POST %s [%s]: %s; retry %d/%d in %.2f s", self._path, types,
-                     type(error).__name__, attempt, self.retry_policy.max_retries, delay)
-            self.sleeper.wait(delay, should_cancel, write_uuid)
+
+        def unknown(failure: Failure) -> OutcomeUnknownError:
+            error = failure.error
+            return OutcomeUnknownError(
+                f"outcome of task {write_uuid} is unknown ({error.message}); it was not "
+                "submitted again", task_uuid=write_uuid, body=error.body)
+
+        return send_with_retry(
+            lambda: self._attempt(body, types, timeout, write_uuid), policy=self.retry_policy,
+            sleeper=self.sleeper, repeatable=not writes, on_unknown=unknown,
+            should_cancel=should_cancel, label=f"POST {self._path} [{types}]",
+            task_uuid=write_uuid)
 
     # ------------------------------------------------------------------ one attempt
 
