@@ -108,9 +108,11 @@ class Backend(Protocol):
         on_progress: ProgressCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_result: ResultCallback | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
         """Submit ``request`` once and wait for every generation (never resubmits):
-        :meth:`submit`, then :meth:`collect`."""
+        :meth:`submit`, then :meth:`collect`. ``expected_s`` is how long jobs like this took
+        before (the journal's hint for the collector's pace), if known."""
         ...
 
     def resume(
@@ -120,6 +122,7 @@ class Backend(Protocol):
         on_progress: ProgressCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_result: ResultCallback | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
         """Collect the results of an already submitted ``request`` (same ``taskUUID``)."""
         ...

@@ -189,8 +189,10 @@ class MiniMaxBackend:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_result: Callable[[GenerationResult], None] | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
-        """Run ``numberResults`` generations one after another (each sent once)."""
+        """Run ``numberResults`` generations one after another (each sent once);
+        ``expected_s`` (a pace hint for polling backends) is not needed here."""
         from ..results import ProgressEvent, TaskResult
 
         task_uuid = str(request.get("taskUUID") or uuid.uuid4())
