@@ -32,7 +32,7 @@ MAX_RETRY_AFTER_S = 120.0
 #: comes POLL_INITIAL_INTERVAL_S after the submit and no gap exceeds POLL_MAX_INTERVAL_S.
 POLL_INITIAL_INTERVAL_S = 1.0
 POLL_BACKOFF_FACTOR = 1.5
-POLL_MAX_INTERVAL_S = 5.0
+POLL_MAX_INTERVAL_S = 2.0
 POLL_DEADLINE_S = 1200.0
 #: The collector's pace: once a second while nothing tells when a task ends; every
 #: COLLECT_NEAR_GAP_S around its expected end (COLLECT_OVERDUE_POLLS times past it); never two

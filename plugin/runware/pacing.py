@@ -4,10 +4,11 @@ The collector asks about every pending task of an endpoint in one POST per tick;
 says when it wants the next tick (:meth:`TaskPace.next_at`), the earliest wins. A task's wish:
 
 - nothing known about its end: once every ``idle_s`` (about once a second);
-- an expected end (from the server's ``progress``, else from earlier jobs of that length): half
-  the remaining time at a time (at least ``idle_s``, at most ``far_s``), then exactly at the
-  expected end (plus ``lead_s``), so a result is collected moments after it is ready whatever
-  the job's length, without asking often while it is far;
+- an expected end from the server's ``progress``: half the remaining time at a time (at least
+  ``idle_s``, at most ``far_s``), then exactly at the expected end (plus ``lead_s``), so a
+  result is collected moments after it is ready whatever the job's length, without asking
+  often while it is far; an expected end from earlier jobs alone (the journal) keeps the
+  ``idle_s`` pace and adds the question at that end;
 - past the expected end and still running (a server may say ``processing`` a few more times
   whatever the clock says): every ``near_s`` for ``overdue_polls`` answers, then back to
   ``idle_s``; an estimate is never trusted alone.
@@ -105,8 +106,11 @@ class TaskPace:
         remaining = end - now
         if remaining > 0:
             self.overdue = 0
-            step = min(max(remaining / 2.0, s.idle_s), s.far_s)
-            self.next_at = min(now + step, end + s.lead_s)
+            # Only the server's own progress earns gaps longer than idle_s; a hint from earlier
+            # jobs just adds the question at the expected end.
+            far = s.far_s if self.progress_end is not None else s.idle_s
+            step = min(max(remaining / 2.0, s.idle_s), far)
+            self.next_at = end + s.lead_s if now + step >= end else now + step
             return
         self.overdue += 1
         self.next_at = now + (s.near_s if self.overdue <= s.overdue_polls else s.idle_s)
