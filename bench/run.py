@@ -21,6 +21,7 @@ import collect  # noqa: E402
 import import_time  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
+import serve_load  # noqa: E402
 import startup  # noqa: E402
 import throughput  # noqa: E402
 
@@ -33,6 +34,7 @@ SUITE = {
     "startup": startup.main,
     "collect": collect.main,
     "memory": memory.main,
+    "serve_load": serve_load.main,
 }
 
 
