@@ -54,7 +54,7 @@ log = logging.getLogger("minimax_cover.client")
 #: How often a waiter checks ``should_cancel`` and its deadline.
 WAIT_SLICE_S = 0.25
 #: A lane's thread ends after this long with nothing pending (a new ticket starts it again).
-_IDLE_EXIT_S = 5.0
+_IDLE_EXIT_S = 1.0
 
 Payload = list[GenerationResult] | APIError
 
