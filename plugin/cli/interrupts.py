@@ -1,5 +1,6 @@
-"""Ctrl-C for one cover: the first press stops before submitting, or keeps collecting what is
-in flight; the second stops waiting (within a second), the job left resumable.
+"""Ctrl-C for one cover: a first press before the submit stops at once (nothing paid); once
+the task is being sent it keeps collecting it; the second press stops waiting (within a
+second), the job left resumable.
 
 Used by ``cover``; ``batch`` has its own two-press handling in its runner. Only the main
 thread can install a signal handler: elsewhere Ctrl-C keeps Python's behaviour.
@@ -14,7 +15,7 @@ from typing import Any, TextIO
 
 __all__ = ["CoverInterrupts"]
 
-_IN_FLIGHT = frozenset({"queued", "processing", "result"})
+_SENDING = frozenset({"submitting", "queued", "processing", "result"})
 
 
 class CoverInterrupts:
@@ -27,7 +28,7 @@ class CoverInterrupts:
 
     def __init__(self, on_progress: Any = None, *, stream: TextIO | None = None) -> None:
         self.presses = 0
-        self.in_flight = False
+        self.submitting = False
         self.task_uuid: str | None = None
         self._forward = on_progress
         self._stream = stream or sys.stderr
@@ -47,11 +48,12 @@ class CoverInterrupts:
         self.presses += 1
         if self.presses > 2:
             raise KeyboardInterrupt
-        if self.presses == 1 and self.in_flight:
+        if self.presses == 1 and not self.submitting:
+            self._say("stopped before anything was submitted")
+            raise KeyboardInterrupt  # checking or uploading: nothing paid, nothing to resume
+        if self.presses == 1:
             self._say(f"stopping: waiting for task {self.task_uuid} in flight (Ctrl-C again "
                       "to stop waiting; it stays resumable)")
-        elif self.presses == 1:
-            self._say("stopping: nothing will be submitted")
         else:
             self._say("stopping the wait; the task stays resumable")
 
@@ -62,13 +64,13 @@ class CoverInterrupts:
             pass
 
     def should_cancel(self) -> bool:
-        """True on the second press, or on the first one before anything is in flight."""
-        return self.presses >= 2 or (self.presses >= 1 and not self.in_flight)
+        """True from the second press on (the first one lets the task in flight finish)."""
+        return self.presses >= 2
 
     def progress(self, event: Any) -> None:
-        """``on_progress``: notes when the task is in flight, then forwards the event."""
-        if getattr(event, "phase", None) in _IN_FLIGHT:
-            self.in_flight = True
+        """``on_progress``: notes when the task is being sent, then forwards the event."""
+        if getattr(event, "phase", None) in _SENDING:
+            self.submitting = True
         self.task_uuid = getattr(event, "task_uuid", None) or self.task_uuid
         if self._forward is not None:
             self._forward(event)

@@ -127,3 +127,23 @@ def test_cover_second_ctrl_c_stops_waiting_and_names_resume(slow_sandbox: Any,
     assert "stopping: waiting for task" in err
     assert "minimax-cover resume " in err and "Traceback" not in err
     assert slow_sandbox.submissions() == 1
+
+
+def test_cover_first_ctrl_c_before_the_submit_sends_nothing(make_sandbox: Any,
+                                                             tmp_path: Path) -> None:
+    from minimax_cover.plugin.sandbox import Fault
+
+    sb = make_sandbox(faults=[Fault("latency", task_type="mediaStorage", delay_s=20.0)])
+    song = _song(tmp_path / "song.wav", 220.0)
+    proc = subprocess.Popen(
+        _cli("cover", str(song), "--prompt", PROMPT, "-o", str(tmp_path / "out"),
+             "--no-progress"),
+        env=_env(sb), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # started, and held in its upload (20 s)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped before anything was submitted" in err or "interrupted" in err
+    assert "Traceback" not in err
+    assert sb.submissions() == 0
