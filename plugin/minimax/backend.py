@@ -290,6 +290,17 @@ class MiniMaxBackend:
             out[ticket.task_uuid] = TaskResult.from_results(ticket.task_uuid, ticket.results)
         return out
 
+    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+        """The ticket of a job sent earlier: MiniMax cannot look it up, so collecting it ends
+        in :class:`OutcomeUnknownError` (never a second paid call)."""
+        from ..results import Ticket
+
+        return Ticket(task_uuid=str(request.get("taskUUID") or ""), backend=self.name,
+                      endpoint=self.endpoint,
+                      number_results=int(MINIMAX_MUSIC_COVER.value(request, "numberResults")),
+                      submitted_at=float(hints.get("submitted_at") or time.time()),
+                      accepted=False)
+
     def _result(self, task_uuid: str, index: int, seed: int, payload: bytes | str,
                 extra: dict[str, Any], fmt: str, output_type: str,
                 settings: dict[str, Any] | None) -> GenerationResult:

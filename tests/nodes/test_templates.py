@@ -132,3 +132,13 @@ def test_cancel_stops_a_templates_cover_at_once(template: Path, tmp_path: Path,
         assert sb.submissions() >= 1
         uuids = [r["task_uuids"] for r in sb.requests_log if "audioInference" in r["task_types"]]
         assert all(Journal().get(u[0]) is not None for u in uuids)  # resumable
+
+
+def test_cancel_stops_the_two_step_templates_cover(tmp_path: Path, comfy_stubs: Any) -> None:
+    """The two-step template runs on MiniMax, whose generation is one synchronous call: Cancel
+    is honoured before each generation (and while waiting to retry), never mid-call."""
+    two_step = next(t for t in TEMPLATES if "two_step" in t.stem)
+    comfy_stubs.interrupted = True  # pressed while the song is preprocessed
+    with pytest.raises(comfy_stubs.InterruptProcessingException):
+        run_workflow(twin(two_step), output_dir=tmp_path, temp_dir=tmp_path / "temp")
+    assert not list(tmp_path.rglob("*.mp3")) and not list(tmp_path.rglob("*.flac"))

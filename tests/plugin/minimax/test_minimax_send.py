@@ -93,3 +93,24 @@ def test_answers_are_size_capped(make_mm: Any, make_client: Any, song_wav: bytes
     assert len(sb.generations) == 1
     with pytest.raises(ValueError, match="max_answer_bytes"):
         make_client(sb, max_answer_bytes=0)
+
+
+def test_submit_and_collect_hand_over_the_synchronous_answer(make_mm: Any, make_client: Any,
+                                                            song_wav: bytes) -> None:
+    from minimax_cover.plugin.minimax.backend import MiniMaxBackend
+
+    sb = make_mm()
+    backend = MiniMaxBackend(client=make_client(sb))
+    audio = backend.upload_audio(song_wav)
+    request = {"taskType": "audioInference", "taskUUID": "7d7c2a4e-1b7e-4c1b-9f57-3a1f2b7c9d11",
+               "model": "minimax:music@cover", "positivePrompt": PROMPT,
+               "inputs": {"audio": audio}, "numberResults": 2, "outputType": "base64Data",
+               "outputFormat": "MP3"}
+    ticket = backend.submit(request)
+    assert ticket.complete and len(ticket.results) == 2 and len(sb.generations) == 2
+    seen: list[Any] = []
+    outcome = backend.collect([ticket], on_result=seen.append)
+    assert len(outcome[ticket.task_uuid].results) == 2 and len(seen) == 2  # type: ignore[union-attr]
+    lost = backend.collect([backend.ticket_for(request)])
+    assert isinstance(lost[ticket.task_uuid], OutcomeUnknownError)
+    assert len(sb.generations) == 2  # collecting never generates again
