@@ -221,3 +221,24 @@ def test_getresponse_posts_for_a_30s_job_time_scaled(make_sandbox: Any, make_cli
         t.join(60)
     assert len(done) == jobs
     assert 1 <= len(polls(sb)) <= most_posts
+
+
+def test_runware_backend_submit_collect_and_ticket_for(make_sandbox: Any, make_client: Any,
+                                                        song_wav: bytes, make_task: Any) -> None:
+    from minimax_cover.plugin.hooks.types import Backend
+    from minimax_cover.plugin.runware.backend import RunwareBackend
+
+    sb = make_sandbox(latency_s=0.2)
+    backend = RunwareBackend(client=make_client(sb))
+    assert isinstance(backend, Backend)
+    audio = upload(sb, make_client, song_wav)
+    sync_ticket = backend.submit(make_task(audio))  # sync: the ticket carries the result
+    assert sync_ticket.complete and len(sync_ticket.results) == 1
+    task = make_task(audio, deliveryMethod="async")
+    ticket = backend.submit(task)
+    assert ticket.accepted and not ticket.complete and ticket.backend == "runware"
+    again = backend.ticket_for(task)  # e.g. after a restart: from the journaled request
+    outcome = backend.collect([sync_ticket, again])
+    assert len(outcome[sync_ticket.task_uuid].results) == 1  # type: ignore[union-attr]
+    assert len(outcome[task["taskUUID"]].results) == 1  # type: ignore[union-attr]
+    assert sb.submissions() == 2
