@@ -14,12 +14,15 @@ Both go through the send-and-retry the Runware client uses (:mod:`..transport.se
 
 Errors come as HTTP 200 with a non-zero ``base_resp.status_code``; :mod:`.errors` maps them
 onto the exception tree. Environment: ``MINIMAX_API_KEY`` (when no ``api_key`` is given),
-``MINIMAX_API_URL`` (default ``https://api.minimax.io``).
+``MINIMAX_API_URL`` (default ``https://api.minimax.io``), ``MINIMAX_PLAN`` (the rate tier, see
+:mod:`.plan`: every attempt takes a slot of the process's limiter for the endpoint, and a
+rate-limit answer pauses the other threads as long as this one backs off).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -131,6 +134,11 @@ class MiniMaxClient(SessionClient):
         self.max_answer_bytes = int(max_answer_bytes)
         self._init_session(http_client)
         self.sandbox = False
+        from .plan import minimax_limiter
+
+        self.limiter = minimax_limiter(self.base_url)
+        #: Identifies the key without revealing it (part of the preprocess cache's key).
+        self.key_fingerprint = hashlib.sha256(f"minimax-key\0{key}".encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"MiniMaxClient(base_url={self.base_url!r}, model={self.model!r})"
@@ -147,10 +155,15 @@ class MiniMaxClient(SessionClient):
         def attempt() -> dict[str, Any] | Failure:
             return self._attempt(path, data, timeout, operation, idempotent)
 
+        def before_retry(failure: Failure, delay: float) -> None:
+            if isinstance(failure.error, RateLimitError):
+                self.limiter.refused(delay)  # refused, nothing paid: everyone holds off
+
         return send_with_retry(
             attempt, policy=self.retry_policy, sleeper=self._sleeper, repeatable=idempotent,
             on_unknown=lambda failure: self._unknown(operation, failure.error),
-            should_cancel=should_cancel, label=f"MiniMax {operation} (POST {path})")
+            should_cancel=should_cancel, label=f"MiniMax {operation} (POST {path})",
+            before_retry=before_retry)
 
     def _attempt(self, path: str, data: bytes, timeout: Timeout, operation: str,
                  idempotent: bool) -> dict[str, Any] | Failure:
@@ -160,9 +173,10 @@ class MiniMaxClient(SessionClient):
         log.debug("POST %s", path)
         with exchange(timeout, f"MiniMax {operation}") as watch:  # total deadline too
             try:
-                resp = self._session.post(self.base_url + path, data=data, headers=headers,
-                                          timeout=timeout.as_requests(), stream=True,
-                                          allow_redirects=False)
+                with self.limiter.slot():  # the process's share of MiniMax's limits
+                    resp = self._session.post(self.base_url + path, data=data,
+                                              headers=headers, timeout=timeout.as_requests(),
+                                              stream=True, allow_redirects=False)
                 with resp:
                     status, retry_after = resp.status_code, resp.headers.get("Retry-After")
                     if resp.headers.get("X-Sandbox"):

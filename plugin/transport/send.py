@@ -54,13 +54,16 @@ def send_with_retry(attempt: Callable[[], T | Failure], *, policy: RetryPolicy,
                     sleeper: Sleeper, repeatable: bool,
                     on_unknown: Callable[[Failure], BaseException],
                     should_cancel: CancelCheck | None = None, label: str = "request",
-                    task_uuid: str | None = None) -> T:
+                    task_uuid: str | None = None,
+                    before_retry: Callable[[Failure, float], None] | None = None) -> T:
     """Run ``attempt`` until it gives a value, retrying what ``policy`` and safety allow.
 
     :param repeatable: the request only reads (or is idempotent): sent again even after an
         unknown outcome. Otherwise an unknown outcome raises ``on_unknown(failure)``.
     :param label: what the log lines name (method, path, task types; never a body or key).
     :param task_uuid: put on :class:`~..errors.Interrupted` when a cancel stops a wait.
+    :param before_retry: told each failure and the delay before it is retried (a shared rate
+        limiter holds everyone off).
     :raises APIError: the last failure's error when it may not or no longer be retried.
     :raises Interrupted: ``should_cancel()`` returned True while waiting to retry.
     """
@@ -78,6 +81,8 @@ def send_with_retry(attempt: Callable[[], T | Failure], *, policy: RetryPolicy,
         if delay is None:
             raise error
         attempts += 1
+        if before_retry is not None:
+            before_retry(outcome, delay)
         log.info("%s: %s; retry %d/%d in %.2f s", label, type(error).__name__, attempts,
                  policy.max_retries, delay)
         sleeper.wait(delay, should_cancel, task_uuid)
