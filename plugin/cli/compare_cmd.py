@@ -44,7 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--title", help="the page title")
     p.add_argument("--embed", action="store_true",
                    help="put the audio inside the page (one portable file, ~1.33x the audio)")
-    p.add_argument("--json", action="store_true", help="print {page, tracks} as JSON")
+    p.add_argument("--no-measure", action="store_true",
+                   help="skip the measures (melody kept, loudness, true peak, rank)")
+    p.add_argument("--json", action="store_true",
+                   help="print {page, tracks, source, takes} as JSON: each track's measures "
+                   "(melodyKept, loudnessLUFS, truePeakDBTP, rank, playbackGainDB, ...)")
     p.set_defaults(func=cmd_compare)
 
 
@@ -94,12 +98,50 @@ def cmd_compare(args: argparse.Namespace) -> int:
         info.sandbox = bool(summary.get("sandbox"))
         info.cost_total = summary.get("costTotal")
     takes = [Clip(f, seed=s, cost=c) for f, s, c in zip(files, seeds, costs, strict=True)]
-    page = build_page(source, takes, args.output, info=info, embed=args.embed)
+    src = None if source is None else Clip(source)
+    measures = None if args.no_measure else measure_clips(src, takes)
+    page = build_page(src, takes, args.output, info=info, embed=args.embed, measures=measures)
     if args.json:
-        print(json.dumps({"page": str(page), "tracks": len(takes) + (source is not None)}))
+        out: dict[str, Any] = {"page": str(page), "tracks": len(takes) + (source is not None)}
+        if measures is not None:
+            out.update(measures.to_json())
+        print(json.dumps(out))
     else:
         print(page)
+        if measures is not None and not getattr(args, "quiet", False):
+            print(measures_table(measures), file=sys.stderr)
     return 0
+
+
+def measure_clips(source: Any, takes: list[Any]) -> Any:
+    """Decode the clips (kept on them for the page) and measure them: a ``Comparison``."""
+    from ..audio import read_audio
+    from ..errors import AudioError
+    from ..measure import compare_takes
+
+    for clip in ([source] if source is not None else []) + takes:
+        if clip.audio is None:
+            if not Path(clip.path).is_file():
+                raise AudioError(f"compare: file not found: {clip.path}", path=str(clip.path))
+            clip.audio = read_audio(clip.path)
+    return compare_takes(None if source is None else source.audio, [t.audio for t in takes],
+                         source_path=None if source is None else source.path,
+                         take_paths=[t.path for t in takes])
+
+
+def measures_table(comparison: Any) -> str:
+    """A few aligned lines: each take's rank, melody kept, loudness, true peak, clipping."""
+    rows = []
+    tracks = ([("source", comparison.source)] if comparison.source is not None else []) + [
+        (f"take {i}", t) for i, t in enumerate(comparison.takes, 1)]
+    for name, m in tracks:
+        melody = "" if m.melody_kept is None else f"melody {m.melody_kept:.3f}"
+        rank = "" if m.rank is None else f"#{m.rank}" + (" best" if m.best else "")
+        lufs = "n/a" if m.loudness_lufs is None else f"{m.loudness_lufs:.1f}"
+        peak = "n/a" if m.true_peak_dbtp is None else f"{m.true_peak_dbtp:.1f}"
+        rows.append(f"{name:8s} {rank:8s} {melody:14s} {lufs:>6s} LUFS {peak:>6s} dBTP "
+                    f"{m.clipped_samples} clipped  {Path(m.path or '').name}")
+    return "\n".join(rows)
 
 
 def add_compare_option(p: argparse.ArgumentParser, *, batch: bool = False) -> None:

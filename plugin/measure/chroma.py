@@ -89,10 +89,14 @@ def pitch_frames(samples: Any, sample_rate: int) -> PitchFrames:
 
 
 def _unit(rows: Any) -> Any:
+    """Rows scaled to unit length; an all-zero row (nothing sounds) becomes the uniform one,
+    so two silences agree and silence differs from any pitch."""
     import numpy as np
 
     norm = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.maximum(norm, 1e-9)
+    out = rows / np.maximum(norm, 1e-12)
+    out[norm[:, 0] <= 1e-9 * max(float(norm.max(initial=0.0)), 1e-30)] = 1.0 / np.sqrt(12.0)
+    return out
 
 
 def chroma(frames: PitchFrames) -> Any:
@@ -119,7 +123,7 @@ def _moving_mean(x: Any, width: int) -> Any:
 
 def melody_chroma(frames: PitchFrames, *, low_midi: int = 48, high_midi: int = 84,
                   bed_seconds: float = 2.0, sharpness: float = 4.0) -> Any:
-    """``[frames, 12]`` pitch class of the lead line (unit length; silence gives zeros).
+    """``[frames, 12]`` pitch class of the lead line (unit length; silence is uniform).
 
     :param low_midi: lowest fundamental considered (C3).
     :param high_midi: highest (C6).
