@@ -99,11 +99,17 @@ def _unit(rows: Any) -> Any:
     return out
 
 
-def chroma(frames: PitchFrames) -> Any:
-    """``[frames, 12]`` unit-length chroma (pitch class 0 = C), log-compressed."""
+def chroma(frames: PitchFrames, *, log: bool = True) -> Any:
+    """``[frames, 12]`` unit-length chroma (pitch class 0 = C).
+
+    :param log: log-compressed magnitudes (else power, as librosa's ``chroma_stft``).
+    """
     import numpy as np
 
-    mag = np.log1p(100.0 * frames.magnitude / max(float(frames.magnitude.max()), 1e-9))
+    if log:
+        mag = np.log1p(100.0 * frames.magnitude / max(float(frames.magnitude.max()), 1e-9))
+    else:
+        mag = frames.magnitude ** 2
     bands = mag.shape[1]
     pad = (-bands) % 12
     folded = np.pad(mag, ((0, 0), (0, pad))).reshape(mag.shape[0], -1, 12).sum(axis=1)
