@@ -144,13 +144,15 @@ def page_path_for_files(files: Sequence[str | os.PathLike[str]]) -> Path:
 
 
 def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, *,
-                    output: str | os.PathLike[str] | None = None, embed: bool = False) -> Path:
+                    output: str | os.PathLike[str] | None = None, embed: bool = False,
+                    measures: Comparison | None = None) -> Path:
     """Write the audition page of a finished job next to its takes; return its path.
 
     :param result: what :func:`~..jobs.pipeline.cover` returned (takes saved to files).
     :param source: the song, when it is a local file (a URL or media UUID gets no player:
         the page loads nothing from the network).
     :param output: the page's path (default :func:`page_path_for`).
+    :param measures: the takes' measures (``cover --measure``), shown on the cards.
     :raises AudioError: the job saved no file.
     """
     if not result.files:
@@ -166,7 +168,8 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
     takes = [Clip(out.path, seed=out.seed, cost=out.cost, audio=out.audio)
              for out in result.outputs if out.path is not None]
     src = Clip(Path(source)) if is_local_file(source) else None  # type: ignore[arg-type]
-    return build_page(src, takes, output or page_path_for(result), info=info, embed=embed)
+    return build_page(src, takes, output or page_path_for(result), info=info, embed=embed,
+                      measures=measures)
 
 
 def is_local_file(source: object) -> bool:

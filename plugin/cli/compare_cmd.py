@@ -17,7 +17,8 @@ from ..errors import SpecValidationError, Violation
 if TYPE_CHECKING:
     from ..hooks.types import CoverResult
 
-__all__ = ["add_compare_option", "add_parser", "cmd_compare", "write_compare_page"]
+__all__ = ["add_compare_option", "add_measure_options", "add_measures_to", "add_parser",
+           "cmd_compare", "measure_result", "print_measures", "write_compare_page"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -155,14 +156,64 @@ def add_compare_option(p: argparse.ArgumentParser, *, batch: bool = False) -> No
                    help="with --compare: put the audio inside the page (one portable file)")
 
 
-def write_compare_page(args: argparse.Namespace, source: Any, result: CoverResult) -> Path | None:
+def add_measure_options(p: argparse.ArgumentParser, *, best: bool = True) -> None:
+    """Add ``--measure`` (and ``--best``) to a cover (or ``batch``) command's parser."""
+    p.add_argument("--measure", action="store_true",
+                   help="measure the takes on this machine (melody kept against the song, "
+                   "loudness LUFS, true peak, clipping, rank) and add them to the summary")
+    if best:
+        p.add_argument("--best", action="store_true",
+                       help="--measure, and mark the take that kept the most melody "
+                       "(\"best\" in --json, 'best:' in the summary)")
+
+
+def measure_result(args: argparse.Namespace, source: Any, result: CoverResult) -> Any:
+    """The takes' ``Comparison`` when ``--measure``/``--best`` asked for it, else ``None``.
+
+    The song is measured when it is a local file (a URL or media UUID: takes only, no
+    melody kept). Imports the measure room only when asked.
+    """
+    if not (getattr(args, "measure", False) or getattr(args, "best", False)):
+        return None
+    from ..audio import read_audio
+    from ..audition import is_local_file
+    from ..measure import compare_takes
+
+    outs = [o for o in result.outputs if o.path is not None or o.audio is not None]
+    takes = [o.audio if o.audio is not None else read_audio(o.path) for o in outs]
+    song = read_audio(source) if is_local_file(source) else None
+    return compare_takes(song, takes, source_path=source if song is not None else None,
+                         take_paths=[o.path for o in outs])
+
+
+def add_measures_to(doc: dict[str, Any], measures: Any) -> None:
+    """Put ``measures`` in a ``--json`` summary: ``measures`` (source, takes) and ``best``."""
+    if measures is None:
+        return
+    doc["measures"] = measures.to_json()
+    best = measures.best
+    doc["best"] = None if best is None else {"index": best, "path": measures.takes[best].path}
+
+
+def print_measures(measures: Any) -> None:
+    """The measures table and the best take, under a cover's text summary."""
+    if measures is None:
+        return
+    print(measures_table(measures))
+    if measures.best is not None:
+        print(f"best: {measures.takes[measures.best].path}")
+
+
+def write_compare_page(args: argparse.Namespace, source: Any, result: CoverResult,
+                       measures: Any = None) -> Path | None:
     """Write the ``--compare`` page for ``result`` if asked; say where on stderr."""
     if not getattr(args, "compare", False):
         return None
     from ..audition import page_for_result
 
     page = page_for_result(result, source if isinstance(source, (str, Path)) else None,
-                           embed=bool(getattr(args, "compare_embed", False)))
+                           embed=bool(getattr(args, "compare_embed", False)),
+                           measures=measures)
     if not getattr(args, "quiet", False):
         print(f"compare page: {page}", file=sys.stderr)
     return page
