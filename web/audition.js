@@ -3,13 +3,15 @@
 // The node's ui output "minimax_audition" lists the source and the takes (audio + picture);
 // this panel shows a picture, a player and a Pick button per track, and A/B switching that
 // keeps the playback position. Pick sets the node's "pick" widget: queue again to pass it on.
+// Each entry may carry its measures (melody kept, LUFS, dBTP, rank, playbackGainDB): they are
+// shown per track, and A/B plays at matched loudness (volume = the gain) unless unticked.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 
 const NODE = "MiniMaxCoverAudition";
 const UI_KEY = "minimax_audition";
 const STYLE_ID = "minimax-cover-audition-style";
-const ROW_CHROME = 66;  // a row's header, player and padding, in CSS pixels
+const ROW_CHROME = 84;  // a row's header, measures, player and padding, in CSS pixels
 const PICTURE_RATIO = 202 / 960;  // the pictures' height / width
 
 const CSS = `
@@ -32,7 +34,32 @@ const CSS = `
 .mmc-audition .mmc-cursor{position:absolute;top:0;bottom:0;width:2px;margin-left:-1px;
   background:#fff;opacity:.85;pointer-events:none;left:0}
 .mmc-audition audio{width:100%;height:28px;margin-top:3px}
+.mmc-audition .mmc-measures{opacity:.9;margin-bottom:3px;font-variant-numeric:tabular-nums}
+.mmc-audition .mmc-best{padding:0 5px;border-radius:6px;background:#1d4d2b;color:#b6f2c4}
+.mmc-audition .mmc-hot{color:#ff9c9c}
+.mmc-audition label.mmc-matched{display:inline-flex;gap:4px;align-items:center}
 `;
+
+// The card's line of measures, as text spans (never HTML from the entry).
+function measuresLine(m) {
+  const line = document.createElement("div");
+  line.className = "mmc-measures";
+  if (!m) return null;
+  const add = (text, cls) => {
+    if (line.childNodes.length) line.appendChild(document.createTextNode(" · "));
+    const span = document.createElement("span");
+    span.textContent = text;
+    if (cls) span.className = cls;
+    line.appendChild(span);
+  };
+  if (m.melodyKept != null) add(`melody kept ${m.melodyKept.toFixed(2)} · rank ${m.rank}`);
+  if (m.best) add("best", "mmc-best");
+  if (m.loudnessLUFS != null) add(`${m.loudnessLUFS.toFixed(1)} LUFS`);
+  if (m.truePeakDBTP != null) add(`${m.truePeakDBTP.toFixed(1)} dBTP`, m.truePeakDBTP > -1 ? "mmc-hot" : "");
+  if (m.clippedSamples) add(`${m.clippedSamples} clipped`, "mmc-hot");
+  if (m.playbackGainDB != null) add(`plays at ${m.playbackGainDB >= 0 ? "+" : ""}${m.playbackGainDB.toFixed(1)} dB`, "mmc-gain");
+  return line;
+}
 
 function addStyle() {
   if (document.getElementById(STYLE_ID)) return;
@@ -116,10 +143,38 @@ class AuditionPanel {
     this.now = document.createElement("span");
     this.now.className = "mmc-now";
     bar.append(play, ab, this.now);
+    if (this.entries.some((e) => e.measures && e.measures.playbackGainDB != null)) {
+      const label = document.createElement("label");
+      label.className = "mmc-matched";
+      label.title = "Play every track at the loudness of the quietest (gain shown per track)";
+      this.matchedBox = document.createElement("input");
+      this.matchedBox.type = "checkbox";
+      this.matchedBox.className = "mmc-matched-box";
+      this.matchedBox.checked = this.matched !== false;
+      this.matchedBox.addEventListener("change", () => {
+        this.matched = this.matchedBox.checked;
+        this.applyGains();
+      });
+      label.append(this.matchedBox, document.createTextNode("matched loudness"));
+      bar.appendChild(label);
+    } else {
+      this.matchedBox = null;
+    }
     this.root.appendChild(bar);
     this.entries.forEach((entry, i) => this.root.appendChild(this.card(entry, i)));
+    this.applyGains();
     this.mark();
     this.tick();
+  }
+
+  // Matched loudness: each player's volume is 10^(gain/20) (gains are <= 0), else 1.
+  applyGains() {
+    const on = !!(this.matchedBox && this.matchedBox.checked);
+    this.players.forEach((p, i) => {
+      const g = this.entries[i]?.measures?.playbackGainDB;
+      p.volume = on && typeof g === "number" ? Math.min(1, Math.pow(10, g / 20)) : 1;
+    });
+    this.root.dataset.matched = on ? "1" : "0";
   }
 
   card(entry, i) {
@@ -178,7 +233,8 @@ class AuditionPanel {
       if (i !== this.active) this.activate(i, false);
       this.players.forEach((q, j) => { if (j !== i && !q.paused) q.pause(); });
     });
-    card.append(head, pic, audio);
+    const line = measuresLine(entry.measures);
+    if (line) card.append(head, line, pic, audio); else card.append(head, pic, audio);
     this.players.push(audio);
     this.cards.push({ card, cursor, entry });
     return card;
