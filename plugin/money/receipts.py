@@ -170,13 +170,14 @@ class SpendEntry:
     cost_kind: str
     files: list[str]
     sandbox: bool
+    picked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"date": self.day, "createdAt": self.created_at, "taskUUID": self.task_uuid,
                 "status": self.status, "song": self.song, "prompt": self.prompt,
                 "seeds": self.seeds, "costUsd": self.cost_usd, "costKind": self.cost_kind,
-                "files": self.files, "sandbox": self.sandbox}
+                "files": self.files, "sandbox": self.sandbox, "picked": self.picked}
 
 
 @dataclass
@@ -235,7 +236,7 @@ class SpendReport:
         return out.getvalue()
 
 
-def _entry(row: LedgerRow) -> SpendEntry:
+def _entry(row: LedgerRow, picked: str | None = None) -> SpendEntry:
     charge = charge_of(row)
     seeds = [item.get("seed") for item in row.results if isinstance(item, dict)]
     prompt = row.request.get("positivePrompt") if row.request else None
@@ -243,7 +244,7 @@ def _entry(row: LedgerRow) -> SpendEntry:
                       task_uuid=row.task_uuid, status=row.status or "not journaled",
                       song=row.song, prompt=prompt if isinstance(prompt, str) else None,
                       seeds=seeds, cost_usd=round(charge.amount, 6), cost_kind=charge.kind,
-                      files=list(row.files), sandbox=is_sandbox_row(row))
+                      files=list(row.files), sandbox=is_sandbox_row(row), picked=picked)
 
 
 def spend_report(since: date | str | None = None, *, journal: Journal | None = None
@@ -257,6 +258,7 @@ def spend_report(since: date | str | None = None, *, journal: Journal | None = N
     :param journal: the journal to read (default: the user's journal file).
     """
     from ..journal.ledger import Ledger
+    from ..journal.picks import Picks
     from ..journal.store import Journal
 
     day = parse_since(since) if isinstance(since, str) else since
@@ -264,6 +266,7 @@ def spend_report(since: date | str | None = None, *, journal: Journal | None = N
     journal = journal or Journal()
     try:
         rows = Ledger(journal).rows(since=day_window(day)[0] if day else None)
+        picks = Picks(journal).for_tasks([r.task_uuid for r in rows])
     finally:
         if owned:
             journal.close()
@@ -272,7 +275,8 @@ def spend_report(since: date | str | None = None, *, journal: Journal | None = N
     for row in rows:
         if row.status == "pending":
             continue  # never sent (a claim, or a job stopped before its submit)
-        entry = _entry(row)
+        pick = picks.get(row.task_uuid)
+        entry = _entry(row, pick.file if pick else None)
         report.entries.append(entry)
         total = totals.setdefault(entry.day, DayTotal(entry.day))
         total.jobs += 1
