@@ -152,3 +152,25 @@ def test_a_page_copied_without_its_audio_says_so(browser: Any, measured_page: Pa
     assert "Audio not found for 2 of 3 tracks (Take 1, Take 2)" in text, text
     assert "--embed" in text
     assert browser.js("return document.querySelectorAll('.track.no-audio').length") == 2
+
+
+def test_batch_index_sorts_by_melody_kept(browser: Any, tmp_path: Path) -> None:
+    import numpy as np
+    from minimax_cover.plugin.audio import Audio, write_audio
+    from minimax_cover.plugin.audition import IndexEntry, write_index
+
+    take = tmp_path / "take.wav"
+    write_audio(Audio(np.zeros(8000, np.float32), 8000), take, "WAV")
+    entries = [IndexEntry(f"song{k}", number=k + 1, status="saved", melody_kept=m,
+                          player=take, player_label="best", seeds=[k])
+               for k, m in enumerate([0.5, None, 0.9, 0.7])]
+    index = write_index(entries, tmp_path / "batch.compare.html")
+    browser.driver.get(index.as_uri())
+    order = "return [...document.querySelectorAll('tbody tr')].map(r => r.dataset.row)"
+    assert browser.js(order) == ["1", "2", "3", "4"]
+    browser.driver.find_element("id", "sort-melody").click()
+    assert browser.js(order) == ["3", "4", "1", "2"]  # no value last
+    browser.driver.find_element("id", "sort-melody").click()
+    assert browser.js(order) == ["1", "4", "3", "2"]
+    assert browser.js("return document.querySelectorAll('audio').length") == 4
+    assert browser.remote() == []
