@@ -119,12 +119,14 @@ def measure_clips(source: Any, takes: list[Any]) -> Any:
     from ..audio import read_audio
     from ..errors import AudioError
     from ..measure import compare_takes
+    from ..measure.measures import parallel
 
-    for clip in ([source] if source is not None else []) + takes:
-        if clip.audio is None:
-            if not Path(clip.path).is_file():
-                raise AudioError(f"compare: file not found: {clip.path}", path=str(clip.path))
-            clip.audio = read_audio(clip.path)
+    clips = [c for c in ([source] if source is not None else []) + takes if c.audio is None]
+    for clip in clips:
+        if not Path(clip.path).is_file():
+            raise AudioError(f"compare: file not found: {clip.path}", path=str(clip.path))
+    for clip, audio in zip(clips, parallel(lambda c: read_audio(c.path), clips), strict=True):
+        clip.audio = audio
     return compare_takes(None if source is None else source.audio, [t.audio for t in takes],
                          source_path=None if source is None else source.path,
                          take_paths=[t.path for t in takes])

@@ -9,7 +9,7 @@ loudness of the quietest (matched-loudness A/B, never a boost, so nothing clips)
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,8 @@ __all__ = ["ClipMeasures", "Comparison", "compare_takes", "measure_clip", "melod
 #: A stretch quieter than this (momentary loudness) for :data:`GAP_MIN_S` is a silent gap.
 SILENCE_LUFS = -60.0
 GAP_MIN_S = 1.0
+#: Threads measuring clips side by side (the budget is set for a 2-core machine).
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 @dataclass
@@ -165,9 +167,13 @@ def compare_takes(source: Audio | None, takes: Sequence[Audio], *,
     ``playback_gain_db`` that brings it to the quietest track's integrated loudness.
     """
     paths = list(take_paths) if take_paths is not None else [None] * len(takes)
-    src = None if source is None else measure_clip(source, source_path)
-    measured = [measure_clip(t, p, melody=src is not None)
-                for t, p in zip(takes, paths, strict=True)]
+    jobs: list[tuple[Audio, Any, bool]] = [(t, p, source is not None)
+                                           for t, p in zip(takes, paths, strict=True)]
+    if source is not None:
+        jobs.insert(0, (source, source_path, True))
+    results = parallel(lambda job: measure_clip(job[0], job[1], melody=job[2]), jobs)
+    src = results.pop(0) if source is not None else None
+    measured = results
     if src is not None:
         for m in measured:
             m.melody_kept, m.transpose_semitones = melody_kept(src, m)
@@ -191,7 +197,20 @@ def compare_files(source: str | os.PathLike[str] | None,
     """:func:`compare_takes` on files (decoded with :func:`~..audio.read_audio`)."""
     from ..audio import read_audio
 
-    return compare_takes(None if source is None else read_audio(source),
-                         [read_audio(t) for t in takes],
-                         source_path=None if source is None else Path(source),
+    files = ([source] if source is not None else []) + list(takes)
+    decoded = parallel(read_audio, files)
+    song = decoded.pop(0) if source is not None else None
+    return compare_takes(song, decoded, source_path=None if source is None else Path(source),
                          take_paths=[Path(t) for t in takes])
+
+
+def parallel(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``[fn(item) ...]`` on up to :data:`WORKERS` threads (numpy's FFTs, matrix products
+    and decoders release the GIL), in order; the first error is raised."""
+    workers = min(WORKERS, len(items))
+    if workers <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="measure") as pool:
+        return list(pool.map(fn, items))
