@@ -143,6 +143,9 @@ class MiniMaxCoverAudition:
             "optional": {
                 "source": ("AUDIO", {"tooltip": "The song that was covered, to compare "
                                                 "against (first clip of a batch)."}),
+                "preprocess": ("MINIMAX_COVER_PREPROCESS", {"tooltip":
+                               "The Preprocess node's handle: the song's sections are drawn "
+                               "over the source's picture."}),
                 "choose": (list(CHOICES), {"default": "pick", "tooltip":
                            "pick: pass on the take the pick widget names; best: the take "
                            "that kept the most of the source's melody (needs source and "
@@ -156,7 +159,8 @@ class MiniMaxCoverAudition:
         }
 
     def audition(self, takes: Any, pick: int = 1, source: Any = None, choose: str = "pick",
-                 measure: bool = True, unique_id: Any = None) -> dict[str, Any]:
+                 measure: bool = True, unique_id: Any = None,
+                 preprocess: Any = None) -> dict[str, Any]:
         """Write previews and pictures; return the ``ui`` list and the picked take."""
         from ..plugin.audio import write_audio
         from ..plugin.audition.pictures import picture_png
@@ -197,7 +201,9 @@ class MiniMaxCoverAudition:
                 "sample_rate": clip.sample_rate, "channels": clip.channels,
                 "measures": rows[n],
             })
-            if take is not None:
+            if take is None:
+                entries[-1]["sections"] = _sections(preprocess)
+            else:
                 audio_items.append(audio)
         ui = {UI_KEY: entries, "audio": audio_items, "pick": [index]}
         chosen = clips[index - 1]
@@ -220,6 +226,11 @@ def _measure_rows(measured: Any, has_source: bool, takes: int) -> list[dict[str,
     if has_source and measured.source is not None:
         rows.append(measured.source.to_json(take=False))
     return rows + [t.to_json() for t in measured.takes]
+
+
+def _sections(handle: Any) -> list[dict[str, Any]]:
+    """The sections of a two-step handle as ``[{start, end, label}]`` (none: empty)."""
+    return [s.to_dict() for s in getattr(handle, "structure", None) or []]
 
 
 #: ``(node_id, class, display_name)`` registered by ``nodes/plugin.py``.

@@ -18,6 +18,7 @@ from typing import Any
 
 from .pictures import PictureStyle, colour_stops
 from .png import png_size
+from .sections import sections_html
 
 __all__ = ["CSP", "PageInfo", "Track", "render_page"]
 
@@ -40,6 +41,8 @@ class Track:
     :param is_source: True for the song the takes cover.
     :param exists: False when the audio file was not found (the card says so).
     :param measures: the track's row of ``compare --json`` (melody kept, loudness...).
+    :param sections: the song's structure (``[{start, end, label}]`` in seconds), drawn over
+        the picture (:mod:`.sections`); ``None``: not known.
     """
 
     label: str
@@ -52,6 +55,7 @@ class Track:
     is_source: bool = False
     exists: bool = True
     measures: dict[str, Any] | None = None
+    sections: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -192,7 +196,8 @@ def _card(index: int, track: Track, axis_seconds: float,
         f"{_ruler(axis_seconds)}"
         f'<div class="pic"><img alt="waveform and spectrogram of {_e(track.label)}" '
         f'width="{width}" height="{height}" src="data:image/png;base64,{picture}">'
-        f'{_scales(style)}<div class="cursor"></div></div>'
+        f'{_scales(style)}{sections_html(track.sections, axis_seconds)}'
+        f'<div class="cursor"></div></div>'
         f'<audio controls preload="auto" src="{_e(track.href)}"></audio>{missing}'
         f"</section>"
     )

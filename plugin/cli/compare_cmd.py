@@ -99,7 +99,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         info.sandbox = bool(summary.get("sandbox"))
         info.cost_total = summary.get("costTotal")
     takes = [Clip(f, seed=s, cost=c) for f, s, c in zip(files, seeds, costs, strict=True)]
-    src = None if source is None else Clip(source)
+    src = _with_sections(source)
+    if src is not None and not isinstance(src, Clip):
+        src = Clip(src)
     measures = None if args.no_measure else measure_clips(src, takes)
     page = build_page(src, takes, args.output, info=info, embed=args.embed, measures=measures)
     if args.json:
@@ -145,6 +147,15 @@ def measures_table(comparison: Any) -> str:
         rows.append(f"{name:8s} {rank:8s} {melody:14s} {lufs:>6s} LUFS {peak:>6s} dBTP "
                     f"{m.clipped_samples} clipped  {Path(m.path or '').name}")
     return "\n".join(rows)
+def _with_sections(source: Path | None) -> Any:
+    """The source as a :class:`Clip` with its sections when step 1 analysed it before."""
+    if source is None:
+        return None
+    from ..audition import Clip
+    from ..minimax.cache import song_sections
+
+    _, sections = song_sections(source)
+    return Clip(source, sections=sections) if sections else source
 
 
 def add_compare_option(p: argparse.ArgumentParser, *, batch: bool = False) -> None:
@@ -183,8 +194,12 @@ def measure_result(args: argparse.Namespace, source: Any, result: CoverResult) -
 
     outs = [o for o in result.outputs if o.path is not None or o.audio is not None]
     takes = [o.audio if o.audio is not None else read_audio(o.path) for o in outs]
-    song = read_audio(source) if is_local_file(source) else None
-    return compare_takes(song, takes, source_path=source if song is not None else None,
+    from ..minimax.cache import song_sections
+
+    path, _ = song_sections(source)  # a preprocess handle's song, else the file itself
+    path = path if path is not None else source
+    song = read_audio(path) if is_local_file(path) else None
+    return compare_takes(song, takes, source_path=path if song is not None else None,
                          take_paths=[o.path for o in outs])
 
 
@@ -212,10 +227,13 @@ def write_compare_page(args: argparse.Namespace, source: Any, result: CoverResul
     if not getattr(args, "compare", False):
         return None
     from ..audition import page_for_result
+    from ..minimax.cache import song_sections
 
-    page = page_for_result(result, source if isinstance(source, (str, Path)) else None,
-                           embed=bool(getattr(args, "compare_embed", False)),
-                           measures=measures)
+    song, sections = song_sections(source)  # a handle's song, sections known from step 1
+    page = page_for_result(result, song if song is not None else (
+        source if isinstance(source, (str, Path)) else None),
+        embed=bool(getattr(args, "compare_embed", False)), sections=sections,
+        measures=measures)
     if not getattr(args, "quiet", False):
         print(f"compare page: {page}", file=sys.stderr)
     return page

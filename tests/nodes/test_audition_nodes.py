@@ -130,3 +130,18 @@ def test_audition_best_needs_a_source_and_measure_off_measures_nothing(takes: di
     out = MiniMaxCoverAudition().audition(takes, pick=1, measure=False)
     assert out["result"][3] == ""
     assert all(e["measures"] is None for e in out["ui"][UI_KEY])
+
+
+def test_audition_draws_the_sections_over_the_source(takes: dict) -> None:
+    from minimax_cover.plugin.minimax.handle import CoverHandle, Section
+
+    source = to_comfy_audio(clip(110, 2.0))
+    handle = CoverHandle("a" * 32, "[Verse]\nla la la la", [Section(0, 0.5, "intro"),
+                                                           Section(0.5, 2.0, "chorus")])
+    out = MiniMaxCoverAudition().audition(takes, source=source, preprocess=handle)
+    entries = out["ui"][UI_KEY]
+    assert entries[0]["sections"] == [{"start": 0, "end": 0.5, "label": "intro"},
+                                      {"start": 0.5, "end": 2.0, "label": "chorus"}]
+    assert all("sections" not in e for e in entries[1:])
+    plain = MiniMaxCoverAudition().audition(takes, source=source)
+    assert plain["ui"][UI_KEY][0]["sections"] == []
