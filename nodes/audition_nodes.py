@@ -205,10 +205,21 @@ class MiniMaxCoverAudition:
                 entries[-1]["sections"] = _sections(preprocess)
             else:
                 audio_items.append(audio)
-        ui = {UI_KEY: entries, "audio": audio_items, "pick": [index]}
+        ui = {UI_KEY: entries, "audio": audio_items, "pick": [index],
+              "minimax_audition_scales": [_scales()]}
         chosen = clips[index - 1]
         text = "" if measured is None else json.dumps(measured.to_json())
         return {"ui": ui, "result": (to_comfy_audio(chosen), index, takes, text)}
+
+
+def _scales() -> dict[str, Any]:
+    """The pictures' axis marks and colour scale, for the panel (same as the page's)."""
+    from ..plugin.audition.page import scale_marks
+    from ..plugin.audition.pictures import PictureStyle, colour_stops
+
+    style = PictureStyle()
+    return {**scale_marks(style), "colours": [list(c) for c in colour_stops()],
+            "floorDB": style.floor_db, "topDB": style.top_db}
 
 
 def _measure(song: Any, clips: list[Any]) -> Any:

@@ -38,11 +38,49 @@ const CSS = `
 .mmc-audition .mmc-best{padding:0 5px;border-radius:6px;background:#1d4d2b;color:#b6f2c4}
 .mmc-audition .mmc-hot{color:#ff9c9c}
 .mmc-audition label.mmc-matched{display:inline-flex;gap:4px;align-items:center}
+.mmc-audition .mmc-scale{position:absolute;left:3px;top:0;bottom:0;pointer-events:none;font-size:9px;
+  line-height:1;color:#d6dbe4;text-shadow:0 0 3px #000,0 0 2px #000}
+.mmc-audition .mmc-scale span{position:absolute;left:0;transform:translateY(-50%);white-space:nowrap}
+.mmc-audition .mmc-scale-db span:first-child{transform:none}
+.mmc-audition .mmc-legend{display:inline-flex;gap:4px;align-items:center;opacity:.8}
+.mmc-audition .mmc-legend i{display:inline-block;width:90px;height:8px;border-radius:2px}
 .mmc-audition .mmc-section{position:absolute;top:0;bottom:0;opacity:.3;pointer-events:none;
   border-right:1px solid #0009;box-sizing:border-box}
 .mmc-audition .mmc-section span{position:absolute;left:3px;top:2px;font-size:10px;line-height:1;
   color:#fff;text-shadow:0 0 2px #000;white-space:nowrap}
 `;
+
+// Axis labels over a picture (dB on the waveform, Hz on the spectrogram) from the node's marks.
+function scaleLayers(scales) {
+  if (!scales) return [];
+  return ["db", "freq"].map((kind) => {
+    const layer = document.createElement("div");
+    layer.className = `mmc-scale mmc-scale-${kind}`;
+    (scales[kind] || []).forEach(([label, top]) => {
+      const span = document.createElement("span");
+      span.textContent = label;
+      span.style.top = `${Number(top)}%`;
+      layer.appendChild(span);
+    });
+    return layer;
+  });
+}
+
+// The spectrogram's colour scale, floor to top dBFS.
+function colourLegend(scales) {
+  if (!scales || !Array.isArray(scales.colours)) return null;
+  const legend = document.createElement("span");
+  legend.className = "mmc-legend";
+  const low = document.createElement("span");
+  low.textContent = `${scales.floorDB} dBFS`;
+  const bar = document.createElement("i");
+  const stops = scales.colours.map((c) => `rgb(${c.map(Number).join(",")})`).join(",");
+  bar.style.background = `linear-gradient(90deg,${stops})`;
+  const high = document.createElement("span");
+  high.textContent = `${scales.topDB} dBFS`;
+  legend.append(low, bar, high);
+  return legend;
+}
 
 // The card's line of measures, as text spans (never HTML from the entry).
 function measuresLine(m) {
@@ -147,8 +185,9 @@ class AuditionPanel {
     return i >= 0 ? i : this.entries.findIndex((e) => e.kind === "take");
   }
 
-  render(entries) {
+  render(entries, scales) {
     this.stop();
+    this.scales = scales || null;
     this.entries = entries || [];
     this.players = [];
     this.cards = [];
@@ -170,6 +209,8 @@ class AuditionPanel {
     this.now = document.createElement("span");
     this.now.className = "mmc-now";
     bar.append(play, ab, this.now);
+    const legend = colourLegend(this.scales);
+    if (legend) bar.appendChild(legend);
     if (this.entries.some((e) => e.measures && e.measures.playbackGainDB != null)) {
       const label = document.createElement("label");
       label.className = "mmc-matched";
@@ -241,7 +282,7 @@ class AuditionPanel {
     img.draggable = false;
     const cursor = document.createElement("div");
     cursor.className = "mmc-cursor";
-    pic.append(img, ...sectionBands(entry), cursor);
+    pic.append(img, ...scaleLayers(this.scales), ...sectionBands(entry), cursor);
     pic.addEventListener("click", (ev) => {
       const r = pic.getBoundingClientRect();
       const t = Math.max(0, (ev.clientX - r.left) / r.width) * (entry.axis || entry.duration);
@@ -382,7 +423,8 @@ app.registerExtension({
       onExecuted?.apply(this, arguments);
       const entries = output?.[UI_KEY];
       if (!this.mmcAudition || !Array.isArray(entries)) return;
-      this.mmcAudition.render(entries);
+      const scales = output?.[`${UI_KEY}_scales`];
+      this.mmcAudition.render(entries, Array.isArray(scales) ? scales[0] : null);
       fitNode(this, this.mmcAudition);
     };
     const onRemoved = nodeType.prototype.onRemoved;

@@ -20,7 +20,7 @@ from .pictures import PictureStyle, colour_stops
 from .png import png_size
 from .sections import sections_html
 
-__all__ = ["CSP", "PageInfo", "Track", "render_page"]
+__all__ = ["CSP", "PageInfo", "Track", "render_page", "scale_marks"]
 
 #: Nothing from the network: pictures are data URIs, audio is a local file or a data URI.
 CSP = ("default-src 'none'; img-src data:; media-src 'self' file: data: blob:; "
@@ -131,27 +131,36 @@ def _measures_line(m: dict[str, Any] | None) -> str:
     return '<div class="measures">' + " &middot; ".join(parts) + "</div>"
 
 
-def _scales(style: PictureStyle) -> str:
-    """Axis labels laid over a picture: dB on the waveform, hertz on the spectrogram."""
+def scale_marks(style: PictureStyle | None = None) -> dict[str, list[tuple[str, float]]]:
+    """Where the axis labels of a picture go: ``{"db": [(label, top %)], "freq": [...]}``,
+    ``top %`` of the picture's height (dB of full scale on the waveform, hertz on the
+    spectrogram's log axis). The page and the ComfyUI panel draw the same marks."""
     import math
 
+    style = style or PictureStyle()
     height = style.height
     half = (style.wave_height - 1) / 2.0
-    db = []
-    for label, amp in (("0 dB", 1.0), ("-6", 0.5), ("-20", 0.1)):
-        top = 100.0 * (half - amp * half) / height
-        db.append(f'<span style="top:{top:.2f}%">{label}</span>')
-    top_hz = style.max_hz
+    db = [(label, round(100.0 * (half - amp * half) / height, 2))
+          for label, amp in (("0 dB", 1.0), ("-6", 0.5), ("-20", 0.1))]
     freq = []
     for hz, label in ((100, "100 Hz"), (300, "300"), (1000, "1 kHz"), (3000, "3k"),
                       (10000, "10k")):
-        if not style.min_hz < hz < top_hz:
+        if not style.min_hz < hz < style.max_hz:
             continue
-        row = math.log(top_hz / hz) / math.log(top_hz / style.min_hz) * style.spec_height
-        top = 100.0 * (style.wave_height + style.gap + row) / height
-        freq.append(f'<span style="top:{top:.2f}%">{label}</span>')
-    return (f'<div class="scale scale-db" aria-hidden="true">{"".join(db)}</div>'
-            f'<div class="scale scale-freq" aria-hidden="true">{"".join(freq)}</div>')
+        row = math.log(style.max_hz / hz) / math.log(style.max_hz / style.min_hz) * \
+            style.spec_height
+        freq.append((label, round(100.0 * (style.wave_height + style.gap + row) / height, 2)))
+    return {"db": db, "freq": freq}
+
+
+def _scales(style: PictureStyle) -> str:
+    """Axis labels laid over a picture: dB on the waveform, hertz on the spectrogram."""
+    marks = scale_marks(style)
+    db = "".join(f'<span style="top:{top:.2f}%">{label}</span>' for label, top in marks["db"])
+    freq = "".join(f'<span style="top:{top:.2f}%">{label}</span>'
+                   for label, top in marks["freq"])
+    return (f'<div class="scale scale-db" aria-hidden="true">{db}</div>'
+            f'<div class="scale scale-freq" aria-hidden="true">{freq}</div>')
 
 
 def _colour_legend(style: PictureStyle) -> str:

@@ -119,6 +119,19 @@ def test_audition_panel_ab_and_pick(browser: Any, tmp_path: Path) -> None:
         assert browser.js(GAINS)["rows"][0]["volume"] == pytest.approx(
             gains["rows"][0]["volume"], abs=1e-6)
 
+        # the pictures' scales: dB on the waveform, hertz on the spectrogram, a colour scale
+        scales = browser.js(
+            f"const t = (p, k) => [...p.querySelectorAll(k + ' span')].map(s => s.textContent);"
+            f"return [...{PANEL}.querySelectorAll('.mmc-pic')]"
+            ".map(p => [t(p, '.mmc-scale-db'), t(p, '.mmc-scale-freq')])")
+        assert len(scales) == 5
+        assert all(db[0] == "0 dB" and "1 kHz" in freq and "100 Hz" in freq
+                   for db, freq in scales)
+        legend = browser.js(f"const l = {PANEL}.querySelector('.mmc-legend');"
+                            "return l && [l.textContent,"
+                            " getComputedStyle(l.querySelector('i')).backgroundImage]")
+        assert "dBFS" in legend[0] and "gradient" in legend[1]
+
         # A/B: the source plays, A/B switches to the picked take at the same position
         browser.js(f"{PANEL}.querySelector('.mmc-bar button').click()")
         browser.wait(f"return {PANEL}.querySelectorAll('audio')[0].currentTime > 1.0",

@@ -120,6 +120,9 @@ def test_audition_measures_each_take_and_can_pass_on_the_best() -> None:
     gains = [r["playbackGainDB"] for r in rows]
     assert max(gains) == 0.0 and all(g <= 0 for g in gains)
     assert out["ui"]["pick"] == [2]
+    (scales,) = out["ui"]["minimax_audition_scales"]
+    assert [label for label, _ in scales["freq"]][:3] == ["100 Hz", "300", "1 kHz"]
+    assert scales["db"][0] == ("0 dB", 0.0) and len(scales["colours"]) >= 2
 
 
 def test_audition_best_needs_a_source_and_measure_off_measures_nothing(takes: dict) -> None:
