@@ -128,13 +128,17 @@ def _moving_mean(x: Any, width: int) -> Any:
 
 
 def melody_chroma(frames: PitchFrames, *, low_midi: int = 48, high_midi: int = 84,
-                  bed_seconds: float = 2.0, sharpness: float = 4.0) -> Any:
-    """``[frames, 12]`` pitch class of the lead line (unit length; silence is uniform).
+                  bed_seconds: float = 2.0, sharpness: float = 4.0,
+                  silence: float = 0.05) -> Any:
+    """``[frames, 13]``: the lead line's pitch class (12 values, unit length), or, where no
+    line sounds, the 13th value alone (so silence matches silence and nothing else).
 
     :param low_midi: lowest fundamental considered (C3).
     :param high_midi: highest (C6).
     :param bed_seconds: what stays longer than this is the bed, subtracted first.
     :param sharpness: power applied to the salience: higher keeps only the top pitch.
+    :param silence: a frame whose top salience is below this fraction of the clip's loud
+        frames (95th percentile) has no line.
     """
     import numpy as np
 
@@ -153,4 +157,10 @@ def melody_chroma(frames: PitchFrames, *, low_midi: int = 48, high_midi: int = 8
     sharp = (salience / np.maximum(top, 1e-12)) ** sharpness * top
     pad = (-sharp.shape[1]) % 12
     folded = np.pad(sharp, ((0, 0), (0, pad))).reshape(sharp.shape[0], -1, 12).sum(axis=1)
-    return _unit(np.roll(folded, low_midi % 12, axis=1))
+    pitch = _unit(np.roll(folded, low_midi % 12, axis=1))
+    loud = float(np.percentile(top, 95)) if top.size else 0.0
+    quiet = top[:, 0] <= max(silence * loud, 1e-9)
+    out = np.zeros((pitch.shape[0], 13))
+    out[~quiet, :12] = pitch[~quiet]
+    out[quiet, 12] = 1.0
+    return out

@@ -41,19 +41,29 @@ def dtw_distance(a: Any, bs: Any) -> Any:
     return prev[:, -1] / (n + m)
 
 
-def transposed_similarity(a: Any, b: Any, *, candidates: int = 3) -> tuple[float, int]:
-    """Best similarity of ``a`` and ``b`` (``[frames, 12]`` unit chroma) over transpositions
-    of ``b``: ``(1 - distance, semitones b is above a)``.
+def _rotate(b: Any, r: int) -> Any:
+    """``b`` transposed down ``r`` semitones: its first 12 columns (pitch classes) rolled,
+    any further columns (a silence flag) kept."""
+    import numpy as np
 
-    The ``candidates`` transpositions whose mean profiles agree best (the optimal
+    out = b.copy()
+    out[:, :12] = np.roll(b[:, :12], -r, axis=1)
+    return out
+
+
+def transposed_similarity(a: Any, b: Any, *, candidates: int = 3) -> tuple[float, int]:
+    """Best similarity of ``a`` and ``b`` (``[frames, 12 or more]`` unit rows, pitch classes
+    first) over transpositions of ``b``: ``(1 - distance, semitones b is above a)``.
+
+    The ``candidates`` transpositions whose mean pitch-class profiles agree best (the optimal
     transposition index of Serra et al.) are aligned; 12 tries them all.
     """
     import numpy as np
 
-    pa, pb = a.mean(axis=0), b.mean(axis=0)
+    pa, pb = a[:, :12].mean(axis=0), b[:, :12].mean(axis=0)
     agreement = np.array([pa @ np.roll(pb, -r) for r in range(12)])
     tried = np.argsort(-agreement, kind="stable")[:max(1, min(12, candidates))]
-    rotations = np.stack([np.roll(b, -int(r), axis=1) for r in tried])
+    rotations = np.stack([_rotate(b, int(r)) for r in tried])
     dist = dtw_distance(a, rotations)
     best = int(np.argmin(dist))
     return float(1.0 - dist[best]), int(tried[best])

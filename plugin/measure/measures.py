@@ -177,6 +177,8 @@ def compare_takes(source: Audio | None, takes: Sequence[Audio], *,
     if src is not None:
         for m in measured:
             m.melody_kept, m.transpose_semitones = melody_kept(src, m)
+            if m.loudness_lufs is None and src.loudness_lufs is not None:
+                m.melody_kept = 0.0  # a silent take keeps nothing of a song that sounds
             m.duration_ratio = m.duration_s / src.duration_s if src.duration_s else None
         order = sorted(range(len(measured)), key=lambda i: (
             -round(measured[i].melody_kept or 0.0, 3), measured[i].clipped_samples, i))
