@@ -91,3 +91,15 @@ def proof(cases: int, first_seed: int) -> tuple[int, list[float]]:
 def test_200_generated_covers_outrank_their_decoys_in_95_percent() -> None:
     wins, _ = proof(200, 20000)
     assert wins >= 190
+
+
+def test_silence_and_noise_keep_less_than_the_cover() -> None:
+    case = make_case(3, bars=4)
+    song = Audio(case.source, RATE)
+    silent = Audio(np.zeros(RATE * 2, np.float32), RATE)
+    noise = Audio(np.random.default_rng(0).normal(0, 0.1, RATE * 8).astype(np.float32), RATE)
+    c = compare_takes(song, [silent, noise, Audio(case.cover, RATE)])
+    kept = [t.melody_kept for t in c.takes]
+    assert kept[0] == 0.0
+    assert kept[1] < kept[2] - 0.1
+    assert c.best == 2
