@@ -103,3 +103,15 @@ def test_silence_and_noise_keep_less_than_the_cover() -> None:
     assert kept[0] == 0.0
     assert kept[1] < kept[2] - 0.1
     assert c.best == 2
+
+
+def test_compare_measures_songs_shorter_than_the_upload_minimum(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    case = make_case(4, bars=2)  # 2 bars: about 4-5 s, under the model's 6 s minimum
+    assert len(case.source) / RATE < 6.0
+    paths = write_case(case, tmp_path, "short")
+    assert main(["compare", str(paths["source"]), str(paths["cover"]), str(paths["decoy"]),
+                 "-o", str(tmp_path / "short.html"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["source"]["durationS"] < 6.0
+    assert all(0.0 <= t["melodyKept"] <= 1.0 for t in out["takes"])
