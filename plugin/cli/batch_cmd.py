@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..spec.model import MINIMAX_MUSIC_COVER
+from .cover_cmd import tool_defaults
 from .options import add_schema_options
 
 EPILOG = """\
@@ -74,10 +75,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--request", type=Path,
                    help="a request JSON file every row starts from (options override it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
-    add_schema_options(p, spec)
-    from .compare_cmd import add_compare_option
+    add_schema_options(p, spec, tool_defaults=tool_defaults(spec))
+    from .compare_cmd import add_compare_option, add_measure_options
 
     add_compare_option(p, batch=True)
+    add_measure_options(p, best=False)
     p.set_defaults(func=cmd_batch, spec=spec)
 
 
@@ -87,6 +89,8 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
 
     request = request_from_args(args)
     request.pop("taskUUID", None)  # one per job, made by the batch
+    for key, value in tool_defaults(args.spec).items():  # a row's own value still wins
+        request.setdefault(key, value)
     return request
 
 
@@ -125,19 +129,42 @@ def cmd_batch(args: argparse.Namespace) -> int:
         receipt_name=name or "batch", manifest=manifest, compare=args.compare,
         compare_embed=args.compare_embed,
         resume_hint=f"run the same command again: {_resume_command()}")
-    quiet = args.no_progress or getattr(args, "quiet", False)
+    quiet = getattr(args, "quiet", False)  # --no-progress still says what Ctrl-C does
+    display = None if quiet else ProgressDisplay(rows=not args.no_progress)
     runner = BatchRunner(rows, spec=spec, registry=get_registry(), defaults=_defaults(args),
-                         options=options, on_progress=None if quiet else ProgressDisplay())
+                         options=options, on_progress=display)
     report = runner.run()
+    _measure_and_picks(args, report, manifest, name or "batch")
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         _print_report(report)
     if report.resume_hint and report.exit_code in (3, 130):
         left = sum(1 for r in report.rows if r.status in ("interrupted", "unknown", "not-run"))
-        print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
-              file=sys.stderr)
+        if left:
+            print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
+                  file=sys.stderr)
     return report.exit_code
+
+
+def _measure_and_picks(args: argparse.Namespace, report: Any, manifest: Any, name: str) -> None:
+    """``--measure``: measure the rows' takes; attach journal picks; refresh the receipt and
+    the ``--compare`` index with them (the runner has written both without)."""
+    if report.dry_run:
+        return
+    from ..batch.measures import attach_picks, measure_rows, rewrite_index
+    from ..batch.report import write_receipt
+
+    measured = 0
+    if getattr(args, "measure", False):
+        base = Path(args.manifest).resolve()
+        measured = measure_rows(report, base if base.is_dir() else base.parent)
+    attach_picks(report)
+    if not measured and not any(r.picked for r in report.rows):
+        return
+    if report.receipt:
+        write_receipt(report, Path(args.output), name)
+    rewrite_index(report, Path(args.output), name)
 
 
 def _print_report(report: Any) -> None:
@@ -153,6 +180,12 @@ def _print_report(report: Any) -> None:
         detail = detail.splitlines()[0] if detail else ""
         print(f"  {r.row:>4}  {r.status:<12} {price:>7}  {r.song}" +
               (f"  -> {detail}" if detail else ""))
+        best = next((t for t in (r.measures or {}).get("takes", []) if t.get("best")), None)
+        if best is not None:
+            print(f"        best: {best['path']}  melody kept {best['melodyKept']:.2f}, "
+                  f"{best['loudnessLUFS']} LUFS")
+        if r.picked:
+            print(f"        picked: {r.picked}")
     t = report.totals()
     statuses = dict.fromkeys(r.status for r in report.rows)
     counts = ", ".join(f"{report.count(s)} {s}" for s in statuses)

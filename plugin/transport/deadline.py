@@ -61,6 +61,10 @@ def _shutdown(sock: Any) -> None:
         pass
 
 
+#: The watchdog thread ends after this long with no deadline armed.
+_IDLE_EXIT_S = 1.0
+
+
 class _Watchdog:
     """One daemon thread that fires every armed :class:`ExchangeWatch` at its deadline.
 
@@ -73,7 +77,6 @@ class _Watchdog:
         self._heap: list[tuple[float, int, ExchangeWatch | _HeaderGuard]] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
-        self._wake_at = float("inf")  # when the sleeping thread wakes next
 
     def arm(self, due: float, watch: ExchangeWatch | _HeaderGuard) -> None:
         """Fire ``watch`` at ``due`` (``time.monotonic()`` seconds) unless it closes first."""
@@ -89,7 +92,7 @@ class _Watchdog:
                 self._thread = threading.Thread(target=self._run, name="minimax-cover-deadline",
                                                 daemon=True)
                 self._thread.start()
-            elif due < self._wake_at:  # a later due waits for the wake already planned
+            elif heap[0][2] is watch:
                 self._cond.notify()
 
     def _run(self) -> None:
@@ -98,16 +101,15 @@ class _Watchdog:
                 heap = self._heap
                 while heap and heap[0][2].closed:
                     heapq.heappop(heap)
-                if not heap:
-                    self._wake_at = float("inf")
-                    self._cond.wait()
+                if not heap:  # idle: wait a little, then end (arm() starts a new thread)
+                    if not self._cond.wait(_IDLE_EXIT_S) and not self._heap:
+                        self._thread = None
+                        return
                     continue
                 delay = heap[0][0] - time.monotonic()
-                if delay > 0:
-                    self._wake_at = heap[0][0]
-                    self._cond.wait(delay)
+                if delay > 0:  # at least once a second: closed watches are dropped, and an
+                    self._cond.wait(min(delay, _IDLE_EXIT_S))  # idle thread ends
                     continue
-                self._wake_at = float("-inf")  # firing: it looks at the heap again first
                 watch = heapq.heappop(heap)[2]
             try:
                 watch.fire()
@@ -116,7 +118,6 @@ class _Watchdog:
                           exc_info=True)
 
     def _after_fork(self) -> None:
-        self._wake_at = float("inf")
         self._cond = threading.Condition(threading.Lock())
         self._heap = []
         self._thread = None
