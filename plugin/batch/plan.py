@@ -1,6 +1,8 @@
 """What each checked row will do, decided from the journal before anything is sent.
 
-For every valid row: its identity (:func:`~.identity.job_identity`), then
+For every valid row: its identity (:func:`~.identity.job_identity`: for a row without a seed,
+its identity without the seed the client will choose, which the journal keeps as the row's
+``seedless_digest``), then
 
 - ``skip``: the journal has the job saved (by an earlier batch or a ``cover`` run);
 - ``resume``: the journal has it submitted but not saved: it is collected by its ``taskUUID``;
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..journal.records import UNFINISHED_STATUSES
+from ..spec.task import CoverTask
 from .checks import CheckedRow
 from .identity import job_identity, service_of, song_stem, unique_stem
 
@@ -103,8 +106,7 @@ def plan_rows(checked: list[CheckedRow], *, spec: ModelSpec, backend: Backend,
         if unfinished:
             row.action, row.previous = "resume", unfinished[0]
         own = [f for r in records for f in r.files]
-        fmt = str(spec.value(c.request, "outputFormat")).upper()
-        total = int(spec.value(c.request, "numberResults"))
-        row.stem = unique_stem(song_stem(c.row.song), identity, output_dir, total, fmt,
-                               taken, own)
+        task = CoverTask(spec, c.request)
+        row.stem = unique_stem(song_stem(c.row.song), identity, output_dir,
+                               task.number_results, task.output_format, taken, own)
     return planned

@@ -71,6 +71,10 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
     p.add_argument("--no-journal", action="store_true", help="do not record the job")
     p.add_argument("--no-resume", action="store_true",
                    help="submit anew even if an identical job is unsaved in the journal")
+    p.add_argument("--again", action="store_true",
+                   help="pay for a fresh run even when the same song, parameters and --seed "
+                        "were saved before (by default those takes are copied to -o at no "
+                        "cost, and stderr says 'reused')")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_schema_options(p, spec)
     from .compare_cmd import add_compare_option
@@ -176,6 +180,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
             backend=args.backend,
             journal=False if args.no_journal else None,
             resume=not args.no_resume,
+            again=args.again,
             on_progress=progress,
         )
     from .compare_cmd import write_compare_page
@@ -216,14 +221,19 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
     from ..jobs.seeds import seed_range
 
     banner = "SANDBOX (synthetic audio, not MiniMax)" if result.sandbox else result.backend_label
-    print(f"cover {result.task_uuid} via {banner}" + (" [resumed]" if result.resumed else ""))
+    tag = " [resumed]" if result.resumed else " [reused]" if result.reused else ""
+    print(f"cover {result.task_uuid} via {banner}{tag}")
     for out in result.outputs:
         duration = _duration(out.path)
         cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"
         print(f"  {out.path}  {duration}  seed {_seed(out, seed_range(spec))}  cost {cost}")
     seed = spec.value(result.request, "seed") if seed_range(spec) else None
     if seed is not None:
-        print(f"seed: {seed} (same song, prompt and --seed {seed} make these takes again)")
+        print(f"seed: {seed} (same song, prompt and --seed {seed} reuse these takes at no cost; "
+              "add --again to pay for new ones)")
+    if result.reused:
+        print(f"reused: paid {str(result.reused.get('paidAt') or '')[:10]}, task "
+              f"{result.reused.get('taskUUID')} (nothing sent, nothing paid)")
     total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
     print(f"total cost: {total}" + ("  (sandbox: nothing was charged)" if result.sandbox else ""))
 

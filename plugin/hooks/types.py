@@ -182,6 +182,9 @@ class CoverResult:
     price_source: str | None = None
     #: True for ``dry_run=True``: validated and priced, nothing was sent to run.
     dry_run: bool = False
+    #: Served from an identical saved job at no cost: its ``taskUUID``, ``paidAt``,
+    #: ``paidCost`` and the files copied (``from``); ``None`` for a job that ran.
+    reused: dict[str, Any] | None = None
 
     @property
     def files(self) -> list[Path]:
@@ -202,4 +205,5 @@ class CoverResult:
             "estimatedCost": self.estimated_cost,
             "priceSource": self.price_source,
             "dryRun": self.dry_run,
+            "reused": self.reused,
         }

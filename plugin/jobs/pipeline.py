@@ -9,8 +9,9 @@
 
 Nothing is uploaded or paid for before validation and the local audio checks pass. A job whose
 identical request (same audio content, same parameters) was submitted before but never saved is
-resumed with ``getResponse`` instead of being submitted again. The steps live in
-:class:`~.job.CoverJob`.
+resumed with ``getResponse`` instead of being submitted again; one saved before (with the same
+seed) is served from its files at no cost unless ``again=True`` (:mod:`.reuse`). The journal
+transitions belong to the ledger (:mod:`.ledger`); the steps live in :class:`~.job.CoverJob`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def cover(
     overwrite: bool = False,
     dry_run: bool = False,
     allow_silent: bool = True,
+    again: bool = False,
     **params: Any,
 ) -> CoverResult:
     """Run one cover job end to end and return the saved outputs.
@@ -111,6 +113,9 @@ def cover(
         spec's price table) and return a result with ``dry_run=True``, ``estimated_cost`` and
         no outputs: nothing is uploaded, run, charged or journaled.
     :param allow_silent: ``False`` refuses a silent or near-silent song (a warning otherwise).
+    :param again: pay for a fresh run even when an identical job (same song, parameters and
+        seed) was saved before; by default that job's saved takes are copied to the output and
+        nothing is sent (``CoverResult.reused`` says so; see :mod:`.reuse`).
     :param params: any spec field by keyword (generated from the spec; see below).
     :raises SpecValidationError: before anything is uploaded or paid for (an unknown keyword
         says "did you mean ...?").
@@ -131,7 +136,8 @@ def cover(
         journal=journal, output_dir=output_dir, output=output,
         options=RunOptions(decode=decode, resume=resume, output_stem=output_stem,
                            on_progress=on_progress, should_cancel=should_cancel,
-                           overwrite=overwrite, dry_run=dry_run, allow_silent=allow_silent),
+                           overwrite=overwrite, dry_run=dry_run, allow_silent=allow_silent,
+                           again=again),
     )
     return job.run()
 
