@@ -65,7 +65,7 @@ def _download_again(job: CoverJob, record: JobRecord, item: dict[str, Any], dest
     if not url:
         raise MinimaxCoverError(
             gone + "the journal has no result URL to download it again; run again with "
-            "--again (Python: again=True) to pay for a fresh take", task_uuid=record.task_uuid)
+            "--again (Python: again=True) to pay for a fresh take")
     result = GenerationResult(task_uuid=record.task_uuid, audio_uuid=item.get("audioUUID"),
                               seed=item.get("seed"), cost=item.get("cost"), url=str(url),
                               data_uri=None, base64_data=None, status="success", raw={})
@@ -74,7 +74,7 @@ def _download_again(job: CoverJob, record: JobRecord, item: dict[str, Any], dest
     except MinimaxCoverError as exc:
         raise MinimaxCoverError(
             gone + f"its result URL no longer answers ({exc}); run again with --again "
-            "(Python: again=True) to pay for a fresh take", task_uuid=record.task_uuid) from exc
+            "(Python: again=True) to pay for a fresh take") from exc
 
 
 def reuse_saved(job: CoverJob, record: JobRecord) -> CoverResult:
