@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import SpecValidationError, UsageError, Violation
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
+from ..spec.task import CoverTask
 from .options import add_schema_options, collect_schema_options
 
 #: The CLI's delivery when none is given: a submit answered at once, then ``getResponse``
@@ -188,10 +189,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     write_compare_page(args, source, result)
     if args.json:
         doc = result.to_dict()
-        try:
-            doc["seed"] = args.spec.value(result.request, "seed")  # the one to pass to --seed
-        except KeyError:
-            pass
+        doc["seed"] = CoverTask(args.spec, result.request).seed  # the one for --seed
         print(json.dumps(doc, indent=2))
         return 0
     print_summary(result, args.spec)
@@ -208,7 +206,7 @@ def _dry_run(args: argparse.Namespace, source: Any, request: dict[str, Any]) -> 
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
-    count = args.spec.value(result.request, "numberResults")
+    count = CoverTask(args.spec, result.request).number_results
     where = "SANDBOX (nothing is charged)" if result.sandbox else result.backend_label
     print(f"dry run via {where}: nothing was uploaded or run")
     print(f"price: {format_usd(result.estimated_cost)} for {count} result(s) "
@@ -227,7 +225,7 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
         duration = _duration(out.path)
         cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"
         print(f"  {out.path}  {duration}  seed {_seed(out, seed_range(spec))}  cost {cost}")
-    seed = spec.value(result.request, "seed") if seed_range(spec) else None
+    seed = CoverTask(spec, result.request).seed if seed_range(spec) else None
     if seed is not None:
         print(f"seed: {seed} (same song, prompt and --seed {seed} reuse these takes at no cost; "
               "add --again to pay for new ones)")

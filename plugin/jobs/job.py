@@ -537,8 +537,9 @@ class CoverJob:
         folder = Path(record.output_dir) if record.output_dir else self.context.output_dir
         stem = record.output_stem or f"cover_{self.task_uuid[:8]}"
         planned = output_path(folder, stem, index, self.total, self.output_format)
-        if planned == path or not planned.is_file() or not same_content(planned, path):
-            return path
+        if planned == path or planned.parent != path.parent or not planned.is_file() \
+                or not same_content(planned, path):
+            return path  # -o elsewhere on resume: the files go where they are asked to
         try:
             path.unlink()
         except OSError:

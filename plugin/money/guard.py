@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SpendingCapError
 from ..hooks.specs import hookimpl
+from ..spec.task import CoverTask
 from .caps import CAP_ENV, CONFIG_CAPS_KEY, Caps, load_caps
 from .pricing import format_usd
 
@@ -94,7 +95,7 @@ def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool) -> f
                         context.spec.model_id)
         return None
     if caps.job_usd is not None and estimate > caps.job_usd + _EPSILON:
-        raise _job_cap_error(caps, estimate, request.get("numberResults", 1))
+        raise _job_cap_error(caps, estimate, CoverTask(context.spec, request).number_results)
     if caps.day_usd is None:
         return estimate
     from ..journal.ledger import Ledger

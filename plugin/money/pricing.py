@@ -23,6 +23,7 @@ from ..errors import (
     ServerError,
 )
 from ..spec.model import ModelSpec
+from ..spec.task import CoverTask
 from ..spec.validation import PLACEHOLDER_AUDIO
 
 __all__ = ["AccountDetails", "Quote", "format_usd", "quote_request", "table_quote"]
@@ -97,7 +98,7 @@ class AccountDetails:
 
 def _count(spec: ModelSpec, request: Mapping[str, Any]) -> int:
     try:
-        return max(1, int(spec.value(request, "numberResults") or 1))
+        return CoverTask(spec, request).number_results
     except (KeyError, TypeError, ValueError):
         return 1
 
