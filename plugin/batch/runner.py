@@ -320,13 +320,40 @@ class BatchRunner:
                 spent += prev.cost if prev.cost is not None else (p.estimate or 0.0)
                 if p.action == "skip":
                     missing = [f for f in prev.files if not Path(f).is_file()]
-                    reason = "saved earlier" + (
+                    files = self._reuse_files(p, prev.files)
+                    reason = (f"reused: paid {(prev.created_at or '')[:10]}, task "
+                              f"{prev.task_uuid} (saved earlier; nothing sent)") + (
                         f"; files moved or deleted: {', '.join(missing)}" if missing else "")
                     self._reports[p.number] = self._base_report(
-                        p, "skipped", task_uuid=prev.task_uuid, files=list(prev.files),
+                        p, "skipped", task_uuid=prev.task_uuid, files=files,
                         seeds=[r.get("seed") for r in prev.results], cost=prev.cost,
                         reason=reason)
         return spent
+
+    def _reuse_files(self, p: PlannedRow, files: list[str]) -> list[str]:
+        """A saved row's takes, copied into this batch's folder when they are elsewhere
+        (real files; a name another file holds gets the row's identity)."""
+        if self.options.dry_run:
+            return list(files)
+        from ..jobs.outputs import same_content
+        from ..jobs.reuse import copy_take
+
+        out: list[str] = []
+        for name in files:
+            src = Path(name)
+            if not src.is_file() or src.parent.resolve() == self.out_dir.resolve():
+                out.append(name)
+                continue
+            dest = self.out_dir / src.name
+            if dest.exists() and not same_content(src, dest):
+                dest = self.out_dir / f"{src.stem}-{(p.identity or '')[:8]}{src.suffix}"
+            try:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                out.append(str(copy_take(src, dest)))
+            except OSError as exc:
+                log.warning("batch: row %d: could not copy %s: %s", p.number, src, exc)
+                out.append(name)
+        return out
 
     def _price(self, planned: list[PlannedRow], budget: Budget, backend: Backend) -> None:
         """``--dry-run``: what each row would do and cost; nothing runs or is paid.

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: The job being served (a :class:`~.job.CoverJob`; not imported: it imports this module).
 CoverJob = Any
 
-__all__ = ["reuse_saved", "reused_line"]
+__all__ = ["copy_take", "reuse_saved", "reused_line"]
 
 log = logging.getLogger("minimax_cover.reuse")
 
@@ -45,14 +45,16 @@ def reused_line(record: JobRecord, files: list[Path]) -> str:
             "fresh take)")
 
 
-def _copy(src: Path, dest: Path) -> Path:
-    """``src`` copied to ``dest`` (a real file, written beside it then renamed)."""
+def copy_take(src: Path, dest: Path) -> Path:
+    """``src`` copied to ``dest`` (a real file, written beside it then renamed); a ``dest``
+    holding the same bytes is kept as it is."""
     if dest.exists() and (os.path.samefile(src, dest) or same_content(src, dest)):
         return dest
     part = dest.with_name(dest.name + ".part")
     shutil.copyfile(src, part)
     os.replace(part, dest)
     return dest
+
 
 
 def _download_again(job: CoverJob, record: JobRecord, item: dict[str, Any], dest: Path,
@@ -94,7 +96,7 @@ def reuse_saved(job: CoverJob, record: JobRecord) -> CoverResult:
             continue
         dest = job.plan.path_for(index, record.task_uuid)
         if src is not None and src.is_file():
-            path = _copy(src, dest)
+            path = copy_take(src, dest)
         else:
             path = _download_again(job, record, item, dest, str(src or f"#{index + 1}"))
         outputs.append(_output(job, record, item, index, path))

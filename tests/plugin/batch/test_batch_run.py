@@ -83,6 +83,21 @@ def test_a_song_covered_with_cover_is_skipped(sandbox: Any, songs: list[Path],
     assert sandbox.submissions() == 1
 
 
+def test_saved_rows_are_reused_into_another_output_folder(sandbox: Any, songs: list[Path],
+                                                          tmp_path: Path) -> None:
+    """Item 5 of issue 20: whatever -o says, a saved job's takes are copied (real files) into
+    the new folder, the row says "reused", and nothing is sent."""
+    first = _batch(sandbox, _rows(songs, 2), tmp_path / "one")
+    again = _batch(sandbox, _rows(songs, 2), tmp_path / "two")
+    assert [r.status for r in again.rows] == ["skipped"] * 2 and again.exit_code == 0
+    assert sandbox.submissions() == 2
+    for before, now in zip(first.rows, again.rows):
+        assert now.task_uuid == before.task_uuid and "reused" in (now.reason or "")
+        (take,) = [Path(f) for f in now.files]
+        assert take.parent == tmp_path / "two" and take.is_file() and not take.is_symlink()
+        assert take.read_bytes() == Path(before.files[0]).read_bytes()
+
+
 def test_dry_run_prices_and_sends_nothing(sandbox: Any, songs: list[Path],
                                           tmp_path: Path) -> None:
     report = _batch(sandbox, _rows(songs), tmp_path / "out", dry_run=True)
