@@ -161,7 +161,8 @@ class NodeReporter:
         """Final status text: takes, price, elapsed time and the sandbox label."""
         self.sandbox = self.sandbox or bool(result.sandbox)
         count = len(result.outputs)
-        self.send_text(status_text(f"done, {count} take{'s' if count != 1 else ''}",
+        done = "reused (no cost)" if getattr(result, "reused", None) else "done"
+        self.send_text(status_text(f"{done}, {count} take{'s' if count != 1 else ''}",
                                    elapsed_s=time.monotonic() - self.started,
                                    cost=result.cost_total, sandbox=self.sandbox))
         if self._bar is not None and self._bar_total:

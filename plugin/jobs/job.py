@@ -75,6 +75,8 @@ class RunOptions:
         balance once for all its rows and turns this off; the spending guard still runs).
     :param again: pay for a fresh run even when an identical job (same song, parameters and
         seed) is saved; by default such a job is served from its saved files at no cost.
+    :param on_journaled: called with the ``taskUUID`` once the journal holds the job as sent
+        (right before the submit, or when an earlier run's task is collected).
     """
 
     decode: bool = False
@@ -86,6 +88,7 @@ class RunOptions:
     song_checked: bool = False
     preflight: bool = True
     again: bool = False
+    on_journaled: Callable[[str], None] | None = None
     on_progress: Callable[[ProgressEvent], None] | None = None
     should_cancel: Callable[[], bool] | None = None
 
@@ -482,6 +485,8 @@ class CoverJob:
             if self.resumed or not self._recorded:
                 self.ledger.task = CoverTask(self.spec, self.request)
                 self.ledger.resuming()
+            if self.options.on_journaled is not None:
+                self.options.on_journaled(self.task_uuid)
             outcome = runner(self.request, on_progress=self.options.on_progress,
                              should_cancel=self.options.should_cancel,
                              on_result=self.save_result)

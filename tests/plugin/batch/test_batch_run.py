@@ -91,7 +91,7 @@ def test_saved_rows_are_reused_into_another_output_folder(sandbox: Any, songs: l
     again = _batch(sandbox, _rows(songs, 2), tmp_path / "two")
     assert [r.status for r in again.rows] == ["skipped"] * 2 and again.exit_code == 0
     assert sandbox.submissions() == 2
-    for before, now in zip(first.rows, again.rows):
+    for before, now in zip(first.rows, again.rows, strict=True):
         assert now.task_uuid == before.task_uuid and "reused" in (now.reason or "")
         (take,) = [Path(f) for f in now.files]
         assert take.parent == tmp_path / "two" and take.is_file() and not take.is_symlink()
