@@ -103,3 +103,40 @@ def test_a_worker_killed_mid_job_never_causes_a_second_submit(
         client.close()
         cluster.close()
     _check_once(sandbox_env, box["report"])
+
+
+class _DriverKilled(BaseException):
+    """The driver dies (nothing catches it): its jobs are never journaled as done."""
+
+
+def test_a_seedless_batch_whose_driver_died_is_collected_not_repaid(
+        sandbox_env: Any, songs: list[Path], tmp_path: Path) -> None:
+    """No seed column on Dask workers: the driver's ledger chooses and journals each row's
+    seed and taskUUID before dispatch, so the rerun after the driver died finds every row it
+    sent and collects it by taskUUID."""
+    from minimax_cover.plugin.batch.api import cover_batch
+    from minimax_cover.plugin.journal.store import Journal, default_journal_path
+
+    rows = [{"song": str(s), "prompt": PROMPT, "deliveryMethod": "async"} for s in songs[:4]]
+
+    def die() -> bool:
+        if sandbox_env.submissions() >= 2:
+            raise _DriverKilled
+        return False
+
+    with pytest.raises(_DriverKilled):
+        cover_batch(rows, output_dir=tmp_path / "out", executor="dask", concurrency=2,
+                    executor_options={"workers": 2}, should_cancel=die)
+    assert sandbox_env.submissions() == 2
+    with Journal(default_journal_path()) as journal:
+        sent = journal.list_jobs(limit=None)
+        assert len(sent) == 2 and {r.status for r in sent} == {"submitted"}
+        for row in sent:
+            assert row.request.get("seed") is not None and row.seedless_digest
+    again = cover_batch(rows, output_dir=tmp_path / "out", executor="dask", concurrency=4,
+                        executor_options={"workers": 2})
+    assert sorted(r.status for r in again.rows) == ["resumed", "resumed", "saved", "saved"], [
+        (r.status, r.error) for r in again.rows]
+    assert sandbox_env.submissions() == 4  # submits == rows
+    for row in again.rows:
+        assert sandbox_env.submissions(row.task_uuid) == 1
