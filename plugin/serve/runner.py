@@ -154,13 +154,15 @@ class JobRunner:
         record = self.journal.get(job.task_uuid)
         if record is None or record.status != "saved":
             return False
+        from ..spec.task import CoverTask
+
+        task = CoverTask(self.spec, record.request)
         items = [*record.results, *[{}] * len(record.files)]
         takes = [{"n": n, "path": path, "seed": items[n - 1].get("seed"),
-                  "cost": items[n - 1].get("cost"),
-                  "format": str(record.request.get("outputFormat", "MP3"))}
+                  "cost": items[n - 1].get("cost"), "format": task.output_format or "MP3"}
                  for n, path in enumerate(record.files, start=1)]
         summary: dict[str, Any] = {"taskUUID": record.task_uuid, "takes": takes,
-                                   "seed": record.request.get("seed"), "costTotal": record.cost,
+                                   "seed": task.seed, "costTotal": record.cost,
                                    "sandbox": None, "resumed": True, "warnings": []}
         self.store.update(job.id, "succeeded", summary=summary)
         self._notify(job.id)
