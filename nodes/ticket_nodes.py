@@ -33,7 +33,7 @@ from .definition import DefinedNode, InputDef, NodeDef, OutputDef
 from .host import make_reporter
 
 if TYPE_CHECKING:
-    from ..plugin.jobs.tickets import Ticket
+    from ..plugin.jobs.tickets import CoverTicket
     from ..plugin.spec.model import ModelSpec
 
 __all__ = ["COLLECT_NODE_ID", "MAX_TICKETS", "SUBMIT_NODE_ID", "TICKET_TYPE",
@@ -114,7 +114,7 @@ def make_submit_node(spec: ModelSpec) -> type:
 
 
 def _submit(spec: ModelSpec, *, audio: Any, preprocess: Any, unique_id: Any,
-            values: dict[str, Any]) -> Ticket:
+            values: dict[str, Any]) -> CoverTicket:
     from ..plugin.jobs.tickets import submit
 
     source, request = node_job(spec, SUBMIT_NODE_ID, audio=audio, preprocess=preprocess,
@@ -184,7 +184,7 @@ def _order(name: str) -> int:
     return int(name.rsplit("_", 1)[1]) if name.startswith("ticket_") else 0
 
 
-def _from_journal(ticket: Ticket) -> Any:
+def _from_journal(ticket: CoverTicket) -> Any:
     """A ticket of another session: saved files read back, or its task collected by
     ``taskUUID`` (never submitted again)."""
     from ..plugin.errors import MinimaxCoverError

@@ -1,4 +1,4 @@
-"""Submit now, collect later: cover jobs started in the background, known by a :class:`Ticket`.
+"""Submit now, collect later: cover jobs started in the background, known by a :class:`CoverTicket`.
 
 :func:`submit` starts a cover job on a thread of this process and returns once the journal
 holds it as sent (or it was served from an identical saved job): the ticket names its
@@ -7,8 +7,9 @@ tickets' jobs and returns their results in order. A ticket whose job is not runn
 process (a restart, another worker) is collected from the journal: saved files are read back,
 an unsaved task is resumed by ``taskUUID`` (never submitted again).
 
-The ComfyUI *MiniMax Cover Submit* / *Collect* nodes are built on it. (The backends'
-``submit``/``collect`` split will take the thread's place; the ticket stays the same.)
+The ComfyUI *MiniMax Cover Submit* / *Collect* nodes are built on it. A :class:`CoverTicket`
+names a whole cover job (files included); a backend's own submit ticket, where a backend
+splits ``submit``/``collect``, is one level below (the job's one call to its backend).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from ..errors import Interrupted, MinimaxCoverError
 from ..hooks.types import CoverOutput, CoverResult
 
-__all__ = ["Ticket", "collect", "saved_result", "submit"]
+__all__ = ["CoverTicket", "collect", "saved_result", "submit"]
 
 _WAIT_SLICE_S = 0.1
 _MAX_RUNNING = 16
@@ -34,7 +35,7 @@ _running: dict[str, Future[CoverResult]] = {}
 
 
 @dataclass(frozen=True)
-class Ticket:
+class CoverTicket:
     """A submitted cover job: its ``taskUUID`` and the journal file that holds it."""
 
     task_uuid: str
@@ -57,7 +58,7 @@ def _executor() -> ThreadPoolExecutor:
 
 def submit(start: Callable[[Callable[[str], None]], CoverResult], *,
            journal: str | None = None,
-           should_cancel: Callable[[], bool] | None = None) -> Ticket:
+           should_cancel: Callable[[], bool] | None = None) -> CoverTicket:
     """Run ``start(on_journaled)`` in the background; return its ticket once it is journaled.
 
     :param start: runs one cover job, calling ``on_journaled(taskUUID)`` once the journal
@@ -82,13 +83,13 @@ def submit(start: Callable[[Callable[[str], None]], CoverResult], *,
         result = future.result()  # raises the job's error: nothing was sent
         if result.reused:
             _running[result.task_uuid] = future
-            return Ticket(result.task_uuid, journal, reused=True)
+            return CoverTicket(result.task_uuid, journal, reused=True)
         task.append(result.task_uuid)
     _running[task[0]] = future
-    return Ticket(task[0], journal)
+    return CoverTicket(task[0], journal)
 
 
-def collect(tickets: Sequence[Ticket], *, resume: Callable[[Ticket], CoverResult],
+def collect(tickets: Sequence[CoverTicket], *, resume: Callable[[CoverTicket], CoverResult],
             should_cancel: Callable[[], bool] | None = None) -> list[CoverResult]:
     """The results of ``tickets``, in order: waited for while their jobs run in this process,
     otherwise from the journal (``resume(ticket)`` collects it by ``taskUUID``).

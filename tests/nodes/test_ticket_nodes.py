@@ -75,7 +75,7 @@ def test_a_ticket_of_an_earlier_session_is_collected_from_the_journal(
     first = run_workflow(TWIN, output_dir=tmp_path / "out", temp_dir=tmp_path / "temp")
     ticket = first.runs["2"].outputs[0]
     tickets._running.clear()
-    audio, cost, _ = MiniMaxCoverCollect().collect(tickets.Ticket(ticket.task_uuid,
+    audio, cost, _ = MiniMaxCoverCollect().collect(tickets.CoverTicket(ticket.task_uuid,
                                                                   ticket.journal))
     assert audio["waveform"].shape[0] == 1 and cost == pytest.approx(0.15)
     assert sandbox.submissions() == 3
