@@ -458,8 +458,7 @@ class CoverJob:
     def prepare(self) -> None:
         """Let plugins change the request (``prepare_request``), then validate it again (the
         seed was chosen when the job was planned, :meth:`find_unfinished`)."""
-        if self.journal is None and self._ledger is None:
-            self.ledger.choose_seed()
+        self.ledger.choose_seed()  # a no-op once planned (the steps may run one by one)
         self.registry.hook.prepare_request(request=self.request, context=self.context)
         self.request = validate_request(self.request, self.spec)
         if self._ledger is not None:
