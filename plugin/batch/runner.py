@@ -319,8 +319,7 @@ class BatchRunner:
                 prev = p.previous
                 spent += prev.cost if prev.cost is not None else (p.estimate or 0.0)
                 if p.action == "skip":
-                    missing = [f for f in prev.files if not Path(f).is_file()]
-                    files = self._reuse_files(p, prev.files)
+                    files, missing = self._reuse_files(p, prev)
                     reason = (f"reused: paid {(prev.created_at or '')[:10]}, task "
                               f"{prev.task_uuid} (saved earlier; nothing sent)") + (
                         f"; files moved or deleted: {', '.join(missing)}" if missing else "")
@@ -330,30 +329,40 @@ class BatchRunner:
                         reason=reason)
         return spent
 
-    def _reuse_files(self, p: PlannedRow, files: list[str]) -> list[str]:
-        """A saved row's takes, copied into this batch's folder when they are elsewhere
-        (real files; a name another file holds gets the row's identity)."""
+    def _reuse_files(self, p: PlannedRow, prev: Any) -> tuple[list[str], list[str]]:
+        """A saved row's takes in this batch's folder: copied there when they are elsewhere
+        (real files; a name another file holds gets the row's identity), downloaded again from
+        their result URL when moved or deleted. Returns the files and those still missing."""
+        missing = [f for f in prev.files if not Path(f).is_file()]
         if self.options.dry_run:
-            return list(files)
+            return list(prev.files), missing
         from ..jobs.outputs import same_content
-        from ..jobs.reuse import copy_take
+        from ..jobs.reuse import copy_take, fetch_again
+        from ..spec.task import CoverTask
 
         out: list[str] = []
-        for name in files:
+        still: list[str] = []
+        for index, name in enumerate(prev.files):
             src = Path(name)
-            if not src.is_file() or src.parent.resolve() == self.out_dir.resolve():
+            dest = self.out_dir / src.name
+            if src.is_file() and src.parent.resolve() == self.out_dir.resolve():
                 out.append(name)
                 continue
-            dest = self.out_dir / src.name
-            if dest.exists() and not same_content(src, dest):
+            if dest.exists() and not (src.is_file() and same_content(src, dest)):
                 dest = self.out_dir / f"{src.stem}-{(p.identity or '')[:8]}{src.suffix}"
             try:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
-                out.append(str(copy_take(src, dest)))
-            except OSError as exc:
-                log.warning("batch: row %d: could not copy %s: %s", p.number, src, exc)
+                if src.is_file():
+                    out.append(str(copy_take(src, dest)))
+                else:
+                    item = prev.results[index] if index < len(prev.results) else {}
+                    fmt = CoverTask(self.spec, prev.request).output_format
+                    out.append(str(fetch_again(self._backend, prev, item, dest, fmt, name)))
+            except (OSError, MinimaxCoverError) as exc:
+                log.warning("batch: row %d: %s", p.number, exc)
                 out.append(name)
-        return out
+                still.append(name)
+        return out, still
 
     def _price(self, planned: list[PlannedRow], budget: Budget, backend: Backend) -> None:
         """``--dry-run``: what each row would do and cost; nothing runs or is paid.

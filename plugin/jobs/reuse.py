@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: The job being served (a :class:`~.job.CoverJob`; not imported: it imports this module).
 CoverJob = Any
 
-__all__ = ["copy_take", "reuse_saved", "reused_line"]
+__all__ = ["copy_take", "fetch_again", "reuse_saved", "reused_line"]
 
 log = logging.getLogger("minimax_cover.reuse")
 
@@ -56,10 +56,18 @@ def copy_take(src: Path, dest: Path) -> Path:
     return dest
 
 
-
 def _download_again(job: CoverJob, record: JobRecord, item: dict[str, Any], dest: Path,
                     missing: str) -> Path:
-    """A deleted take fetched again from its result URL (free while the URL answers)."""
+    return fetch_again(job.backend, record, item, dest, job.output_format, missing)
+
+
+def fetch_again(backend: Any, record: JobRecord, item: dict[str, Any], dest: Path, fmt: str,
+                missing: str) -> Path:
+    """A moved or deleted take fetched again from its result URL (free while the URL answers).
+
+    :raises MinimaxCoverError: no URL was journaled, or it no longer answers (said plainly,
+        with ``--again`` as the way to a fresh take).
+    """
     from ..results import GenerationResult
 
     url = item.get("audioURL")
@@ -72,7 +80,7 @@ def _download_again(job: CoverJob, record: JobRecord, item: dict[str, Any], dest
                               seed=item.get("seed"), cost=item.get("cost"), url=str(url),
                               data_uri=None, base64_data=None, status="success", raw={})
     try:
-        return job.backend.fetch(result, dest, expected_format=job.output_format)
+        return backend.fetch(result, dest, expected_format=fmt)
     except MinimaxCoverError as exc:
         raise MinimaxCoverError(
             gone + f"its result URL no longer answers ({exc}); run again with --again "

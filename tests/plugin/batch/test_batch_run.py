@@ -96,6 +96,13 @@ def test_saved_rows_are_reused_into_another_output_folder(sandbox: Any, songs: l
         (take,) = [Path(f) for f in now.files]
         assert take.parent == tmp_path / "two" and take.is_file() and not take.is_symlink()
         assert take.read_bytes() == Path(before.files[0]).read_bytes()
+    kept = Path(first.rows[0].files[0]).read_bytes()
+    Path(first.rows[0].files[0]).unlink()  # moved or deleted: downloaded again while the URL
+    third = _batch(sandbox, _rows(songs, 1), tmp_path / "three")  # answers
+    (take,) = [Path(f) for f in third.rows[0].files]
+    assert take.parent == tmp_path / "three" and take.read_bytes() == kept
+    assert "moved or deleted" not in (third.rows[0].reason or "")
+    assert sandbox.submissions() == 2
 
 
 def test_dry_run_prices_and_sends_nothing(sandbox: Any, songs: list[Path],
