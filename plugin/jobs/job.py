@@ -4,10 +4,14 @@
 the song and plans the output files, :mod:`.outputs`, so nothing is uploaded or paid for
 before that) and calls :meth:`CoverJob.run`::
 
-    find_unfinished (journal)  ->  preflight (balance, caps)  ->  stage (hook)
+    find_unfinished (ledger.plan: seed, identity, claim; or a saved identical job: reuse)
+      ->  preflight (balance, caps)  ->  stage (hook)
       ->  prepare (hook: the spending guard holds the price; validated again)
-      ->  record (journal)  ->  execute: backend.run | backend.resume, save each result
-      ->  finish: journal "saved", on_job_done (hook)
+      ->  record (ledger.submitting)  ->  execute: backend.run | backend.resume (the job's one
+          call to its backend), save each result (ledger.collected)
+      ->  finish: ledger.saved, on_job_done (hook)
+
+Every journal status change goes through the job's :class:`~.ledger.JobLedger`.
 
 With ``dry_run`` :meth:`CoverJob.run` only prices the request (:meth:`CoverJob.dry_run`).
 
