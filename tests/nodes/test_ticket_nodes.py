@@ -27,7 +27,7 @@ KEY = "rw-TICKETS-test-key"
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Any:
     from minimax_cover.plugin.sandbox import Sandbox
 
-    with Sandbox(api_key=KEY, latency_s=1.0, log=False) as sb:
+    with Sandbox(api_key=KEY, latency_s=3.0, log=False) as sb:
         monkeypatch.setenv("RUNWARE_API_URL", sb.url)
         monkeypatch.setenv("RUNWARE_API_KEY", KEY)
         yield sb
