@@ -76,13 +76,38 @@ class MiniMaxBackend:
     :param api_key: MiniMax key (default ``MINIMAX_API_KEY``).
     :param base_url: API host (default ``MINIMAX_API_URL``, then ``https://api.minimax.io``).
     :param offline: force (True) or forbid (False) the in-process sandbox; default: sandbox
-        when neither a key nor a URL is configured.
+        when neither a key nor a URL is configured (the opener starts it, see
+        :meth:`needs_sandbox`, and passes it as ``sandbox``).
     :param client: a ready :class:`MiniMaxClient` (then key/URL are ignored).
-    :param sandbox_options: keyword arguments for :class:`MiniMaxSandbox`.
+    :param sandbox: a started :class:`MiniMaxSandbox` to talk to (stopped when closed).
+    :param sandbox_options: keyword arguments for :class:`MiniMaxSandbox` (for the opener).
     :param client_options: further :class:`MiniMaxClient` arguments (``model``, timeouts...).
     """
 
     name = "minimax"
+
+    @staticmethod
+    def needs_sandbox(*, api_key: str | None = None, base_url: str | None = None,
+                      offline: bool | None = None, client: Any = None, **_: Any) -> bool:
+        """True when these options mean the local MiniMax sandbox (``offline=True``, or no
+        client, key or URL configured): the opener starts it and passes it in."""
+        if client is not None:
+            return False
+        if offline is not None:
+            return bool(offline)
+        return not (api_key or os.environ.get(MINIMAX_API_KEY_ENV)
+                    or base_url or os.environ.get(MINIMAX_API_URL_ENV))
+
+    @staticmethod
+    def start_sandbox(options: dict[str, Any] | None = None) -> MiniMaxSandbox:
+        """Start the local MiniMax sandbox this backend speaks to offline."""
+        from ..paths import user_data_dir
+        from ..sandbox.minimax_server import MiniMaxSandbox
+
+        sandbox = MiniMaxSandbox(**{"state_dir": user_data_dir() / "minimax-sandbox",
+                                    "banner": False, **(options or {})}).start()
+        log.warning("%s", SANDBOX_NOTICE)
+        return sandbox
 
     def __init__(
         self,
@@ -91,28 +116,25 @@ class MiniMaxBackend:
         base_url: str | None = None,
         offline: bool | None = None,
         client: MiniMaxClient | None = None,
+        sandbox: MiniMaxSandbox | None = None,
         sandbox_options: dict[str, Any] | None = None,
         **client_options: Any,
     ) -> None:
+        from ..errors import MissingAPIKeyError
         from .client import MiniMaxClient
 
-        self._sandbox: MiniMaxSandbox | None = None
+        self._sandbox: MiniMaxSandbox | None = sandbox
         self._handles: dict[str, CoverHandle] = {}
-        if offline is None:
-            offline = client is None and not (api_key or os.environ.get(MINIMAX_API_KEY_ENV)) \
-                and not (base_url or os.environ.get(MINIMAX_API_URL_ENV))
         if client is not None:
             self.client = client
-        elif offline:
-            from ..paths import user_data_dir
-            from ..sandbox.minimax_server import MiniMaxSandbox
-
-            options = {"state_dir": user_data_dir() / "minimax-sandbox", "banner": False,
-                       **(sandbox_options or {})}
-            self._sandbox = MiniMaxSandbox(**options).start()
-            log.warning("%s", SANDBOX_NOTICE)
-            self.client = MiniMaxClient(api_key=self._sandbox.api_key,
-                                        base_url=self._sandbox.url, **client_options)
+        elif sandbox is not None:
+            self.client = MiniMaxClient(api_key=sandbox.api_key, base_url=sandbox.url,
+                                        **client_options)
+        elif self.needs_sandbox(api_key=api_key, base_url=base_url, offline=offline):
+            raise MissingAPIKeyError(
+                "minimax: no MINIMAX_API_KEY or MINIMAX_API_URL and no sandbox given; open the "
+                "backend with the registry (get_registry().backend('minimax')), which starts "
+                "the local MiniMax sandbox")
         else:
             self.client = MiniMaxClient(api_key=api_key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url

@@ -1,10 +1,13 @@
 """Built-in plugin: the Runware REST backend (and its offline stand-in, the local sandbox).
 
 ``runware`` talks to ``RUNWARE_API_URL`` (default Runware's endpoint) with ``RUNWARE_API_KEY``.
-With no key and no URL configured it starts the local sandbox in-process: results are then
-synthetic, labelled ``sandbox`` everywhere (``CoverResult.sandbox``, the backend's ``label``,
-the CLI's summary), and cost nothing. Only the built-in sandbox is labelled so: the one started
-here, or an endpoint whose answers carry its ``X-Sandbox`` header.
+With no key and no URL configured, whoever opens the backend (the registry's factory path,
+:meth:`~..hooks.registry.Registry.backend`) starts the local sandbox in-process
+(:meth:`RunwareBackend.start_sandbox`) and hands it over: the backend itself is only a client,
+which stops the sandbox it was given when closed. Results are then synthetic, labelled
+``sandbox`` everywhere (``CoverResult.sandbox``, the backend's ``label``, the CLI's summary),
+and cost nothing. Only the built-in sandbox is labelled so: the one handed over, or an endpoint
+whose answers carry its ``X-Sandbox`` header.
 """
 
 from __future__ import annotations
@@ -37,6 +40,33 @@ class RunwareBackend:
 
     name = "runware"
 
+    @staticmethod
+    def needs_sandbox(*, api_key: str | None = None, base_url: str | None = None,
+                      offline: bool | None = None, client: Any = None, **_: Any) -> bool:
+        """True when these options mean the local sandbox (``offline=True``, or no client, key
+        or URL configured): the opener starts it (:meth:`start_sandbox`) and passes it in."""
+        if client is not None:
+            return False
+        if offline is not None:
+            return bool(offline)
+        from ..config import resolve_api_key
+
+        return not (api_key or resolve_api_key() or base_url or os.environ.get(API_URL_ENV))
+
+    @staticmethod
+    def start_sandbox(options: dict[str, Any] | None = None) -> Sandbox:
+        """Start the local Runware sandbox this backend speaks to offline (a fresh key)."""
+        import secrets
+
+        from ..sandbox import Sandbox
+
+        # One label, not two WARNING lines per run: results say ``sandbox`` and the CLI's
+        # summary reads "via SANDBOX (synthetic audio, not MiniMax)".
+        sandbox = Sandbox(api_key="sandbox-" + secrets.token_hex(8),
+                          **{"banner": False, **(options or {})}).start()
+        log.info("%s", SANDBOX_NOTICE)
+        return sandbox
+
     def __init__(
         self,
         *,
@@ -44,32 +74,28 @@ class RunwareBackend:
         base_url: str | None = None,
         offline: bool | None = None,
         client: RunwareClient | None = None,
+        sandbox: Sandbox | None = None,
         sandbox_options: dict[str, Any] | None = None,
         **client_options: Any,
     ) -> None:
+        """``sandbox``: a started local sandbox to talk to (this backend stops it when closed);
+        the opener gives one when :meth:`needs_sandbox` (``sandbox_options`` are its)."""
         from ..config import resolve_api_key
+        from ..errors import MissingAPIKeyError
         from .client import RunwareClient
 
-        self._sandbox: Sandbox | None = None
+        self._sandbox: Sandbox | None = sandbox
         key = api_key or resolve_api_key()
-        if offline is None:
-            offline = client is None and not key and not base_url and not os.environ.get(
-                API_URL_ENV
-            )
         if client is not None:
             self.client = client
-        elif offline:
-            import secrets
-
-            from ..sandbox import Sandbox
-
-            key = "sandbox-" + secrets.token_hex(8)
-            # One label, not two WARNING lines per run: results say ``sandbox`` and the CLI's
-            # summary reads "via SANDBOX (synthetic audio, not MiniMax)".
-            self._sandbox = Sandbox(api_key=key, **{"banner": False,
-                                                    **(sandbox_options or {})}).start()
-            log.info("%s", SANDBOX_NOTICE)
-            self.client = RunwareClient(api_key=key, base_url=self._sandbox.url, **client_options)
+        elif sandbox is not None:
+            key = sandbox.api_key
+            self.client = RunwareClient(api_key=key, base_url=sandbox.url, **client_options)
+        elif self.needs_sandbox(api_key=api_key, base_url=base_url, offline=offline):
+            raise MissingAPIKeyError(
+                "runware: no RUNWARE_API_KEY or RUNWARE_API_URL and no sandbox given; open the "
+                "backend with the registry (get_registry().backend('runware')), which starts "
+                "the local sandbox")
         else:
             self.client = RunwareClient(api_key=key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url

@@ -303,7 +303,13 @@ def test_backend_one_step_url_source(make_mm: Any, make_mm_client: Any,
 
 
 def test_backend_offline_sandbox_by_default() -> None:
-    backend = MiniMaxBackend()
+    """Whoever opens the backend (the registry) starts the sandbox; the backend is a client."""
+    from minimax_cover.plugin.errors import MissingAPIKeyError
+    from minimax_cover.plugin.hooks.registry import get_registry
+
+    with pytest.raises(MissingAPIKeyError, match="MINIMAX_API_KEY"):
+        MiniMaxBackend()  # never starts a server itself
+    backend = get_registry().backend("minimax")
     try:
         assert backend.sandbox and "SANDBOX" in backend.label
         assert backend.endpoint.startswith("http://127.0.0.1:")
