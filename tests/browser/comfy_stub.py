@@ -148,7 +148,8 @@ class ComfyStub:
         self.input = REPO / "examples" / "audio"
         self.static = frontend_static()
         self.settings: dict[str, Any] = {**QUIET_SETTINGS, **(settings or {})}
-        self.extensions = [f"/extensions/{PACK}/audition.js"]
+        self.extensions = [f"/extensions/{PACK}/{p.name}"  # as ComfyUI lists WEB_DIRECTORY
+                           for p in sorted((REPO / "web").glob("*.js"))]
         self.sockets: list[_WebSocket] = []
         self.history: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, Any] = {}  # prompt_id -> WorkflowResult
