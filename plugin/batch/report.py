@@ -54,9 +54,17 @@ class RowReport:
     line: int | None = None
     reason: str | None = None
     page: str | None = None
+    measures: dict[str, Any] | None = None
+    picked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more."""
+        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more
+        (``measures`` with ``batch --measure``, ``picked`` once a take is picked)."""
+        extra: dict[str, Any] = {}
+        if self.measures is not None:
+            extra["measures"] = self.measures
+        if self.picked is not None:
+            extra["picked"] = self.picked
         return {
             "row": self.row,
             "line": self.line,
@@ -72,6 +80,7 @@ class RowReport:
             "identity": self.identity,
             "parameters": self.parameters,
             "page": self.page,
+            **extra,
         }
 
 

@@ -78,9 +78,10 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
                         "cost, and stderr says 'reused')")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_schema_options(p, spec)
-    from .compare_cmd import add_compare_option
+    from .compare_cmd import add_compare_option, add_measure_options
 
     add_compare_option(p)
+    add_measure_options(p)
     p.set_defaults(func=cmd_cover, spec=spec)
 
 
@@ -186,15 +187,18 @@ def cmd_cover(args: argparse.Namespace) -> int:
             again=args.again,
             on_progress=progress,
         )
-    from .compare_cmd import write_compare_page
+    from .compare_cmd import add_measures_to, measure_result, print_measures, write_compare_page
 
-    write_compare_page(args, source, result)
+    measures = measure_result(args, source, result)
+    write_compare_page(args, source, result, measures)
     if args.json:
         doc = result.to_dict()
+        add_measures_to(doc, measures)
         doc["seed"] = CoverTask(args.spec, result.request).seed  # the one for --seed
         print(json.dumps(doc, indent=2))
         return 0
     print_summary(result, args.spec)
+    print_measures(measures)
     return 0
 
 
