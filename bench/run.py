@@ -1,8 +1,8 @@
 """Run the whole benchmark suite: ``python bench/run.py [--quick] [--only NAME ...]``.
 
 Runs per-job overhead, audio staging/decoding, batch throughput, import time, the start-up
-cost of one CLI process and memory, prints a markdown table per benchmark and writes
-``bench/results/<name>.json`` (with machine info).
+cost of one CLI process, collecting async results and memory, prints a markdown table per
+benchmark and writes ``bench/results/<name>.json`` (with machine info).
 Not part of the pytest run. ``bench/audio_libs.py`` (library choice) is run separately.
 """
 
@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audio_codec  # noqa: E402
 import batch  # noqa: E402
+import collect  # noqa: E402
 import import_time  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
@@ -31,6 +32,7 @@ SUITE = {
     "batch": batch.main,
     "import_time": import_time.main,
     "startup": startup.main,
+    "collect": collect.main,
     "memory": memory.main,
     "serve_load": serve_load.main,
 }

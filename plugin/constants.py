@@ -27,11 +27,21 @@ RETRY_MAX_DELAY_S = 30.0
 #: A Retry-After above this is not waited for: the error is raised instead.
 MAX_RETRY_AFTER_S = 120.0
 
-#: getResponse polling: first interval, growth factor, cap, and the overall deadline.
-POLL_INITIAL_INTERVAL_S = 1.5
+#: getResponse polling of uploads: first interval, growth factor, cap, and the overall deadline.
+#: Tasks are collected by the process's collector (:mod:`.runware.collector`): its first poll
+#: comes POLL_INITIAL_INTERVAL_S after the submit and no gap exceeds POLL_MAX_INTERVAL_S.
+POLL_INITIAL_INTERVAL_S = 1.0
 POLL_BACKOFF_FACTOR = 1.5
-POLL_MAX_INTERVAL_S = 10.0
+POLL_MAX_INTERVAL_S = 2.0
 POLL_DEADLINE_S = 1200.0
+#: The collector's pace: once a second while nothing tells when a task ends; every
+#: COLLECT_NEAR_GAP_S around its expected end (COLLECT_OVERDUE_POLLS times past it); never two
+#: POSTs of one endpoint closer than COLLECT_MIN_GAP_S; COLLECT_LEAD_S after the expected end.
+COLLECT_IDLE_GAP_S = 1.0
+COLLECT_NEAR_GAP_S = 0.3
+COLLECT_MIN_GAP_S = 0.2
+COLLECT_LEAD_S = 0.05
+COLLECT_OVERDUE_POLLS = 4
 #: Sleeps are cut into slices of at most this, so interrupts are seen within a second.
 SLEEP_SLICE_S = 0.5
 

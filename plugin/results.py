@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["GenerationResult", "MediaRef", "ProgressEvent", "TaskResult"]
+__all__ = ["GenerationResult", "MediaRef", "ProgressEvent", "TaskResult", "Ticket"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,29 @@ class MediaRef:
     media_url: str | None = None
 
 
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A task sent once: what collecting it needs (``Backend.submit`` returns it).
+
+    ``results`` holds what the submit's answer already carried (all of them for a synchronous
+    backend such as MiniMax's, or a ``sync`` Runware task); ``expected_s`` is how long the task
+    is expected to take from ``submitted_at`` when known (earlier jobs, the server);
+    ``accepted`` is False when the submit's outcome is unknown (the task may not exist: it is
+    looked up, never sent again). ``submitted_at`` is UNIX time; ``started`` the process's
+    ``time.monotonic()`` at the submit (for pacing).
+    """
+
+    task_uuid: str
+    backend: str
+    endpoint: str
+    number_results: int
+    submitted_at: float
+    results: tuple[GenerationResult, ...] = ()
+    expected_s: float | None = None
+    accepted: bool = True
+    complete: bool = False
+    started: float = 0.0
+    #: The unknown outcome of the submit, if any (chained onto a later OutcomeUnknownError).
+    cause: BaseException | None = field(default=None, repr=False, compare=False)

@@ -23,11 +23,15 @@ class ProgressDisplay:
 
     :param stream: where to draw (default ``sys.stderr``).
     :param bar: force the bar on or off (default: on when ``stream`` is a terminal).
+    :param rows: False shows neither bar nor row lines, only what Ctrl-C does
+        (``--no-progress``).
     """
 
-    def __init__(self, stream: IO[str] | None = None, *, bar: bool | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, bar: bool | None = None,
+                 rows: bool = True) -> None:
         self.stream = stream or sys.stderr
-        self.bar_enabled = self._isatty() if bar is None else bar
+        self.rows = rows
+        self.bar_enabled = rows and (self._isatty() if bar is None else bar)
         self._bar: Any = None
 
     def _isatty(self) -> bool:
@@ -38,15 +42,15 @@ class ProgressDisplay:
 
     def __call__(self, event: BatchProgress) -> None:
         if event.phase == "stopping":
-            self._say("stopping: no new jobs will be submitted; waiting for "
-                      f"{event.in_flight} in flight (Ctrl-C again to interrupt them, "
-                      "they stay resumable)")
+            left = f"; {event.stopped} row(s) not started" if event.stopped else ""
+            self._say(f"stopping: no new rows{left}; waiting for {event.in_flight} in flight "
+                      "(Ctrl-C again to stop waiting; they stay resumable)")
         elif event.phase == "cancelling":
-            self._say(f"interrupting {event.in_flight} job(s) in flight; each stays "
-                      "resumable by its taskUUID")
+            self._say(f"stopped waiting for {event.in_flight} row(s) in flight; each stays "
+                      "resumable by its taskUUID: run the same command again")
         if self.bar_enabled:
             self._draw(event)
-        elif event.phase == "row" and event.row is not None:
+        elif self.rows and event.phase == "row" and event.row is not None:
             self._line(event)
 
     def _say(self, text: str) -> None:

@@ -91,6 +91,7 @@ class BatchProgress:
 
     ``phase`` is ``start``, ``row`` (``row`` is the finished one), ``stopping`` (Ctrl-C: no
     new submits), ``cancelling`` (second Ctrl-C: in-flight jobs interrupted) or ``end``.
+    ``done`` counts rows finished (run, skipped, failed...), not rows Ctrl-C left unstarted.
     """
 
     phase: str
@@ -103,6 +104,8 @@ class BatchProgress:
     in_flight: int = 0
     elapsed_s: float = 0.0
     row: RowReport | None = None
+    #: Rows never started because of Ctrl-C (not counted in ``done``).
+    stopped: int = 0
 
 
 def _accepts(factory: Any, option: str) -> bool:
@@ -189,6 +192,7 @@ class BatchRunner:
         self._backend_label: str | None = None
         self._backend: Any = None
         self._ledgers: dict[int, Any] = {}  # row -> the driver's JobLedger of a remote job
+        self._stopped: set[int] = set()  # rows never started because of Ctrl-C
 
     # ------------------------------------------------------------------ setup
 
@@ -430,16 +434,16 @@ class BatchRunner:
         config = self._worker_config(executor, backend) if executor.remote else None
         queue = deque(p for p in planned if p.action in ("run", "resume"))
         inflight: dict[Future[Any], tuple[PlannedRow, JobSpec, float, int]] = {}
-        cancelled = False
+        cancelled = stopping = False
         self._emit("start", len(inflight))
         try:
             with _Interrupts() as interrupts:
                 while queue or inflight:
                     stop = interrupts.presses > 0 or bool(self.should_cancel and
                                                             self.should_cancel())
-                    if stop and queue:
+                    if stop and not stopping:  # said once, even with every row in flight
+                        stopping = True
                         self._not_run(queue, "stopped before its turn (Ctrl-C)")
-                        report.interrupted = True
                         self._emit("stopping", len(inflight))
                     if (interrupts.presses > 1 or (stop and self.should_cancel)) \
                             and not cancelled:
@@ -476,14 +480,16 @@ class BatchRunner:
                             continue
                         self._collect(p, job, outcome, reserved, budget, journal, executor)
                         self._emit("row", len(inflight), self._reports[p.number])
-            if interrupts.presses:
-                report.interrupted = True
+            if interrupts.presses or stopping:  # 130 only when something was left over
+                report.interrupted = bool(self._stopped) or any(
+                    r.status == "interrupted" for r in self._reports.values())
         finally:
             executor.shutdown(cancel=True)
 
     def _not_run(self, queue: deque[PlannedRow], reason: str) -> None:
         while queue:
             p = queue.popleft()
+            self._stopped.add(p.number)
             status = "not-run"
             extra: dict[str, Any] = {}
             if p.action == "resume" and p.previous is not None:
@@ -631,7 +637,8 @@ class BatchRunner:
             return
         reports = list(self._reports.values())
         event = BatchProgress(
-            phase=phase, done=len(reports), total=len(self.rows),
+            phase=phase, done=len(reports) - len(self._stopped), total=len(self.rows),
+            stopped=len(self._stopped),
             failed=sum(1 for r in reports if r.status in ("failed", "unknown")),
             skipped=sum(1 for r in reports if r.status in ("skipped", "duplicate")),
             results=sum(len(r.files) for r in reports if r.status in ("saved", "resumed")),

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..spec.model import MINIMAX_MUSIC_COVER
+from .cover_cmd import tool_defaults
 from .options import add_schema_options
 
 EPILOG = """\
@@ -71,7 +72,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--request", type=Path,
                    help="a request JSON file every row starts from (options override it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
-    add_schema_options(p, spec)
+    add_schema_options(p, spec, tool_defaults=tool_defaults(spec))
     from .compare_cmd import add_compare_option, add_measure_options
 
     add_compare_option(p, batch=True)
@@ -85,6 +86,8 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
 
     request = request_from_args(args)
     request.pop("taskUUID", None)  # one per job, made by the batch
+    for key, value in tool_defaults(args.spec).items():  # a row's own value still wins
+        request.setdefault(key, value)
     return request
 
 
@@ -123,9 +126,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         receipt_name=name or "batch", manifest=manifest, compare=args.compare,
         compare_embed=args.compare_embed,
         resume_hint=f"run the same command again: {_resume_command()}")
-    quiet = args.no_progress or getattr(args, "quiet", False)
+    quiet = getattr(args, "quiet", False)  # --no-progress still says what Ctrl-C does
+    display = None if quiet else ProgressDisplay(rows=not args.no_progress)
     runner = BatchRunner(rows, spec=spec, registry=get_registry(), defaults=_defaults(args),
-                         options=options, on_progress=None if quiet else ProgressDisplay())
+                         options=options, on_progress=display)
     report = runner.run()
     _measure_and_picks(args, report, manifest, name or "batch")
     if args.json:
@@ -134,8 +138,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _print_report(report)
     if report.resume_hint and report.exit_code in (3, 130):
         left = sum(1 for r in report.rows if r.status in ("interrupted", "unknown", "not-run"))
-        print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
-              file=sys.stderr)
+        if left:
+            print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
+                  file=sys.stderr)
     return report.exit_code
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecValidationError, UsageError, Violation
+from ..errors import Interrupted, SpecValidationError, UsageError, Violation
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from ..spec.task import CoverTask
 from .options import add_schema_options, collect_schema_options
@@ -77,7 +78,7 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
                         "were saved before (by default those takes are copied to -o at no "
                         "cost, and stderr says 'reused')")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    add_schema_options(p, spec)
+    add_schema_options(p, spec, tool_defaults=tool_defaults(spec))
     from .compare_cmd import add_compare_option, add_measure_options
 
     add_compare_option(p)
@@ -119,6 +120,12 @@ def _read_request(args: argparse.Namespace) -> dict[str, Any]:
     return request
 
 
+def tool_defaults(spec: ModelSpec) -> dict[str, Any]:
+    """What the CLI sends for options left out: ``deliveryMethod: async`` (collected by the
+    process's collector; Ctrl-C stops the wait at once and the job stays resumable)."""
+    return {"deliveryMethod": CLI_DELIVERY} if _has_async(spec) else {}
+
+
 def _has_async(spec: ModelSpec) -> bool:
     try:
         return CLI_DELIVERY in (spec.field("deliveryMethod").enum or ())
@@ -153,6 +160,7 @@ def _read_song(args: argparse.Namespace) -> Any:
 
 def cmd_cover(args: argparse.Namespace) -> int:
     from ..jobs.pipeline import cover
+    from .interrupts import CoverInterrupts
     from .progress import ProgressLine
 
     source: Any = args.song
@@ -174,19 +182,24 @@ def cmd_cover(args: argparse.Namespace) -> int:
     from . import settle_imports
 
     settle_imports()  # the job's modules are loaded: out of the collector's way (one-shot run)
-    with ProgressLine(show, delivery=request.get("deliveryMethod")) as progress:
-        result = cover(
-            source,
-            request,
-            spec=args.spec,
-            output=args.output,
-            overwrite=args.overwrite,
-            backend=args.backend,
-            journal=False if args.no_journal else None,
-            resume=not args.no_resume,
-            again=args.again,
-            on_progress=progress,
-        )
+    with ProgressLine(show, delivery=request.get("deliveryMethod")) as progress, \
+            CoverInterrupts(progress) as presses:
+        try:
+            result = cover(
+                source,
+                request,
+                spec=args.spec,
+                output=args.output,
+                overwrite=args.overwrite,
+                backend=args.backend,
+                journal=False if args.no_journal else None,
+                resume=not args.no_resume,
+                again=args.again,
+                on_progress=presses.progress,
+                should_cancel=presses.should_cancel,
+            )
+        except Interrupted as exc:
+            raise _how_to_resume(exc, args) from exc
     from .compare_cmd import add_measures_to, measure_result, print_measures, write_compare_page
 
     measures = measure_result(args, source, result)
@@ -200,6 +213,20 @@ def cmd_cover(args: argparse.Namespace) -> int:
     print_summary(result, args.spec)
     print_measures(measures)
     return 0
+
+
+def _how_to_resume(exc: Interrupted, args: argparse.Namespace) -> Interrupted:
+    """The interrupt, saying how to collect the job later (it was not cancelled, nor paid
+    twice by a rerun)."""
+    task = exc.task_uuid
+    if not task:
+        return exc
+    where = f" -o {shlex.quote(str(args.output))}" if getattr(args, "output", None) else ""
+    again = "minimax-cover " + shlex.join(sys.argv[1:]) if len(sys.argv) > 1 else (
+        "the same command")
+    return Interrupted(f"interrupted; task {task} was not cancelled on the server: collect it "
+                       f"with `minimax-cover resume {task}{where}` or run {again} again "
+                       "(nothing is paid twice)", task_uuid=task)
 
 
 def _dry_run(args: argparse.Namespace, source: Any, request: dict[str, Any]) -> int:

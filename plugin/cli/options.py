@@ -34,18 +34,28 @@ def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             if not prop.get("x-internal") and path not in _SKIP_PATHS]
 
 
-def add_schema_options(parser: argparse.ArgumentParser, spec: ModelSpec) -> None:
+def add_schema_options(parser: argparse.ArgumentParser, spec: ModelSpec,
+                       tool_defaults: dict[str, Any] | None = None) -> None:
     """Add one option per user-settable field of ``spec`` to ``parser``.
 
     Option names come from :func:`~..spec.aliases.field_names`, the generator the Python API's
-    keywords come from too (``--prompt`` here is ``prompt=`` there).
+    keywords come from too (``--prompt`` here is ``prompt=`` there). ``tool_defaults`` are the
+    values this command sends when the option is left out (e.g. ``deliveryMethod: async``): the
+    help says so, and names the API's own default.
     """
+    tool_defaults = tool_defaults or {}
     schema = build_request_schema(spec)
     group = parser.add_argument_group(f"{spec.name} parameters (from the JSON Schema)")
     by_path = {names.field.path: names for names in field_names(spec)}
     for path, prop in _fields(schema):
         names = by_path[path]
         rule = describe_rule(names.field)
+        if path in tool_defaults:
+            api = names.field.default
+            rule = rule.replace(f"default {api}", f"default {tool_defaults[path]} here; the "
+                                f"API's default is {api}") if api is not None else (
+                f"{rule}; default {tool_defaults[path]} here" if rule else
+                f"default {tool_defaults[path]} here")
         flags = list(names.flags)
         kwargs: dict[str, Any] = {"dest": _dest(path), "default": None,
                                   "help": prop.get("description", "") + (f" [{rule}]" if rule

@@ -27,7 +27,7 @@ _WAITING = {
     "processing": "generating",
     "result": "generating",
 }
-_MODES = {"sync": " (sync: one request until the answer)", "async": " (async: polling)"}
+_MODES = {"sync": " (sync: one request until the answer)", "async": " (async: collecting)"}
 
 
 class ProgressLine:

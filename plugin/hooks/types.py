@@ -1,21 +1,25 @@
 """The hook vocabulary: what a backend is, the per-job context, and what a job produces.
 
 A backend is registered by name through the ``register_backends`` hook. The pipeline only talks
-to backends through :class:`Backend`; only backends know a wire format.
+to backends through :class:`Backend`; only backends know a wire format. A job's life on a
+backend is two calls: :meth:`Backend.submit` sends the task once and returns a
+:class:`~..results.Ticket`; :meth:`Backend.collect` waits for tickets (all pending tickets of a
+process polled together) and returns each task's result. ``run``/``resume`` are the two in one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ..audio import Audio
+    from ..errors import MinimaxCoverError
     from ..journal.store import Journal
-    from ..results import GenerationResult, ProgressEvent, TaskResult
+    from ..results import GenerationResult, ProgressEvent, TaskResult, Ticket
     from ..spec.model import ModelSpec
 
 __all__ = [
@@ -74,6 +78,29 @@ class Backend(Protocol):
         """Upload reference audio; return what ``inputs.audio`` takes (UUID or URL)."""
         ...
 
+    def submit(self, task: dict[str, Any]) -> Ticket:
+        """Send ``task`` once (never again); return its ticket.
+
+        A synchronous backend (MiniMax) does the work here: the ticket carries the results.
+        An unknown outcome gives a ticket with ``accepted=False`` (collect looks it up).
+        """
+        ...
+
+    def collect(
+        self,
+        tickets: Sequence[Ticket],
+        *,
+        on_progress: ProgressCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> dict[str, TaskResult | MinimaxCoverError]:
+        """Wait for ``tickets`` (never submits); per ``taskUUID`` its result or its error.
+
+        ``on_result`` is called as each generation succeeds; ``should_cancel`` is checked at
+        least every second and raises :class:`~..errors.Interrupted` (tickets stay resumable).
+        """
+        ...
+
     def run(
         self,
         request: dict[str, Any],
@@ -81,8 +108,11 @@ class Backend(Protocol):
         on_progress: ProgressCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_result: ResultCallback | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
-        """Submit ``request`` once and wait for every generation (never resubmits)."""
+        """Submit ``request`` once and wait for every generation (never resubmits):
+        :meth:`submit`, then :meth:`collect`. ``expected_s`` is how long jobs like this took
+        before (the journal's hint for the collector's pace), if known."""
         ...
 
     def resume(
@@ -92,6 +122,7 @@ class Backend(Protocol):
         on_progress: ProgressCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_result: ResultCallback | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
         """Collect the results of an already submitted ``request`` (same ``taskUUID``)."""
         ...

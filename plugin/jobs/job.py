@@ -41,6 +41,7 @@ from ..errors import (
     TaskFailedError,
 )
 from ..hooks.types import Backend, CoverOutput, CoverResult, JobContext, PluginRegistry
+from ..journal.durations import typical_duration_s
 from ..spec.lyrics import with_cover_lyrics
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from ..spec.predicates import staged_reference
@@ -495,7 +496,9 @@ class CoverJob:
                 self.options.on_journaled(self.task_uuid)
             outcome = runner(self.request, on_progress=self.options.on_progress,
                              should_cancel=self.options.should_cancel,
-                             on_result=self.save_result)
+                             on_result=self.save_result, expected_s=typical_duration_s(
+                                 self.journal, endpoint=self.backend.endpoint,
+                                 number_results=self.total))
             for result in outcome.results:  # anything a backend reported without the callback
                 self.save_result(result)
         except MinimaxCoverError as exc:

@@ -33,7 +33,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +52,9 @@ from ..spec.model import MINIMAX_MUSIC_COVER
 from ..spec.predicates import is_url
 
 if TYPE_CHECKING:
+    from ..errors import MinimaxCoverError
     from ..hooks.types import JobContext
-    from ..results import GenerationResult, ProgressEvent, TaskResult
+    from ..results import GenerationResult, ProgressEvent, TaskResult, Ticket
     from ..sandbox.minimax_server import MiniMaxSandbox
     from .client import MiniMaxClient
     from .handle import CoverHandle
@@ -257,8 +258,10 @@ class MiniMaxBackend:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_result: Callable[[GenerationResult], None] | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
-        """Run ``numberResults`` generations one after another (each sent once)."""
+        """Run ``numberResults`` generations one after another (each sent once);
+        ``expected_s`` (a pace hint for polling backends) is not needed here."""
         from ..results import ProgressEvent, TaskResult
 
         task_uuid = str(request.get("taskUUID") or uuid.uuid4())
@@ -291,7 +294,7 @@ class MiniMaxBackend:
                 payload, extra, source = self._generate(
                     source, handle, str(request["positivePrompt"]), lyrics,
                     audio_setting=setting, output_format="url" if use_url else "hex",
-                    seed=seed)
+                    seed=seed, should_cancel=should_cancel)
             except (OutcomeUnknownError, Interrupted):
                 raise
             except APIError as exc:
@@ -311,6 +314,61 @@ class MiniMaxBackend:
             emit("result")
         emit("done")
         return TaskResult.from_results(task_uuid, results)
+
+    def submit(self, task: dict[str, Any]) -> Ticket:
+        """Run every generation now (MiniMax answers synchronously); the ticket carries them.
+
+        :raises TaskFailedError: a later generation failed (``partial_results`` keeps the paid
+            ones); other errors as :meth:`run`.
+        """
+        from ..results import Ticket
+
+        sent_at, started = time.time(), time.monotonic()
+        outcome = self.run(task)
+        return Ticket(task_uuid=outcome.task_uuid, backend=self.name, endpoint=self.endpoint,
+                      number_results=len(outcome.results), submitted_at=sent_at,
+                      results=tuple(outcome.results), complete=True, started=started,
+                      expected_s=time.monotonic() - started)
+
+    def collect(
+        self,
+        tickets: Sequence[Ticket],
+        *,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_result: Callable[[GenerationResult], None] | None = None,
+    ) -> dict[str, TaskResult | MinimaxCoverError]:
+        """Hand over what each ticket carries (MiniMax has no polling: a ticket without its
+        results cannot be collected and ends in :class:`OutcomeUnknownError`)."""
+        from ..results import ProgressEvent, TaskResult
+
+        out: dict[str, TaskResult | MinimaxCoverError] = {}
+        for ticket in tickets:
+            if should_cancel is not None and should_cancel():
+                raise Interrupted(f"interrupted before task {ticket.task_uuid} was handed over",
+                                  task_uuid=ticket.task_uuid)
+            if not ticket.complete:
+                out[ticket.task_uuid] = self._lost(ticket.task_uuid)
+                continue
+            for result in ticket.results:
+                if on_result is not None:
+                    on_result(result)
+            if on_progress is not None:
+                n = len(ticket.results)
+                on_progress(ProgressEvent(ticket.task_uuid, "done", n, n, 0.0, 1.0))
+            out[ticket.task_uuid] = TaskResult.from_results(ticket.task_uuid, ticket.results)
+        return out
+
+    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+        """The ticket of a job sent earlier: MiniMax cannot look it up, so collecting it ends
+        in :class:`OutcomeUnknownError` (never a second paid call)."""
+        from ..results import Ticket
+
+        return Ticket(task_uuid=str(request.get("taskUUID") or ""), backend=self.name,
+                      endpoint=self.endpoint,
+                      number_results=int(MINIMAX_MUSIC_COVER.value(request, "numberResults")),
+                      submitted_at=float(hints.get("submitted_at") or time.time()),
+                      accepted=False)
 
     def _generate(self, source: dict[str, str], handle: CoverHandle | None, prompt: str,
                   lyrics: str | None, **options: Any
@@ -408,10 +466,14 @@ class MiniMaxBackend:
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
         """Always raises: MiniMax has no task id or polling to collect a lost answer."""
-        raise OutcomeUnknownError(
+        raise self._lost(request.get("taskUUID"))
+
+    @staticmethod
+    def _lost(task_uuid: str | None) -> OutcomeUnknownError:
+        return OutcomeUnknownError(
             "MiniMax has no task polling: a generation whose answer was lost cannot be "
             "collected; check your MiniMax usage page before running it again",
-            task_uuid=request.get("taskUUID"))
+            task_uuid=task_uuid)
 
     def fetch(self, result: GenerationResult, dest: Path, *, expected_format: str) -> Path:
         """Download (URL) or decode (inline) one result to ``dest``, content-checked."""

@@ -9,6 +9,9 @@ Two calls, both ``POST`` with ``Authorization: Bearer <key>`` and a JSON body:
   is retried only when the server certainly did not run it (rate limits, connection refused);
   any other failure after sending raises :class:`~.errors.OutcomeUnknownError`.
 
+Both go through the send-and-retry the Runware client uses (:mod:`..transport.send`):
+``Retry-After`` honoured, waits cut into slices that notice a cancel, answers size-capped.
+
 Errors come as HTTP 200 with a non-zero ``base_resp.status_code``; :mod:`.errors` maps them
 onto the exception tree. Environment: ``MINIMAX_API_KEY`` (when no ``api_key`` is given),
 ``MINIMAX_API_URL`` (default ``https://api.minimax.io``), ``MINIMAX_PLAN`` (the rate tier, see
@@ -23,7 +26,6 @@ import hashlib
 import json
 import logging
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +33,8 @@ import requests
 
 from ..constants import (
     DEFAULT_MAX_RETRIES,
+    MAX_ANSWER_BYTES,
+    MAX_DOWNLOAD_BYTES,
     MINIMAX_API_KEY_ENV,
     MINIMAX_API_URL,
     MINIMAX_API_URL_ENV,
@@ -42,6 +46,7 @@ from ..errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    DeadlineExceededError,
     InvalidParameterError,
     MissingAPIKeyError,
     OutcomeUnknownError,
@@ -51,8 +56,11 @@ from ..errors import (
 )
 from ..redaction import install_log_redaction, redact, register_secret
 from ..transport.deadline import exchange
+from ..transport.jsonstream import TooLargeError
 from ..transport.retry import RetryPolicy
+from ..transport.send import Failure, read_capped, send_with_retry
 from ..transport.session import SessionClient, failed_before_sending
+from ..transport.sleeper import CancelCheck, Sleeper
 from ..transport.timeouts import Timeout, TimeoutLike
 from .errors import MESSAGE_LIMIT, error_from_base_resp, http_error
 from .handle import CoverHandle
@@ -60,6 +68,10 @@ from .handle import CoverHandle
 __all__ = ["MiniMaxClient", "error_from_base_resp", "resolve_minimax_key"]
 
 log = logging.getLogger("minimax_cover.minimax")
+
+#: Largest answer read: a generation's hex audio (two characters a byte) of the largest result
+#: accepted, and the rest of the answer.
+MAX_MINIMAX_ANSWER_BYTES = 2 * MAX_DOWNLOAD_BYTES + MAX_ANSWER_BYTES
 
 PREPROCESS_PATH = "/v1/music_cover_preprocess"
 GENERATION_PATH = "/v1/music_generation"
@@ -85,6 +97,8 @@ class MiniMaxClient(SessionClient):
     :param retry_policy: backoff policy shared with the Runware client.
     :param http_client: a caller-built session (the caller closes it).
     :param sleep: the sleep function (inject a fake one in tests).
+    :param max_answer_bytes: largest answer read (a generation's hex audio included); a
+        longer one is refused, never held whole.
     :raises MissingAPIKeyError: no key was given or found.
     :raises ValueError: a timeout that is not a positive number of seconds.
     """
@@ -101,6 +115,7 @@ class MiniMaxClient(SessionClient):
         retry_policy: RetryPolicy | None = None,
         http_client: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        max_answer_bytes: int = MAX_MINIMAX_ANSWER_BYTES,
     ) -> None:
         key = resolve_minimax_key(api_key)
         if not key:
@@ -113,7 +128,10 @@ class MiniMaxClient(SessionClient):
         self.preprocess_timeout = Timeout.of(preprocess_timeout)
         self.generation_timeout = Timeout.of(generation_timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        self._sleep = sleep or time.sleep
+        self._sleeper = Sleeper(sleep)
+        if isinstance(max_answer_bytes, bool) or not int(max_answer_bytes) > 0:
+            raise ValueError(f"max_answer_bytes: must be > 0 (got {max_answer_bytes!r})")
+        self.max_answer_bytes = int(max_answer_bytes)
         self._init_session(http_client)
         self.sandbox = False
         from .plan import minimax_limiter
@@ -128,20 +146,49 @@ class MiniMaxClient(SessionClient):
     # ------------------------------------------------------------------ transport
 
     def _post(self, path: str, body: dict[str, Any], *, timeout: Timeout, operation: str,
-              idempotent: bool) -> dict[str, Any]:
-        """POST ``body``; retry what is safe to retry; return the checked JSON answer."""
-        attempt = 0
-        data = json.dumps(body)
+              idempotent: bool, should_cancel: CancelCheck | None = None) -> dict[str, Any]:
+        """POST ``body`` through the shared send-and-retry (:mod:`..transport.send`): what
+        is safe is retried (``Retry-After`` honoured, cancellable waits); return the checked
+        JSON answer, read with a size cap."""
+        data = json.dumps(body).encode("utf-8")
+
+        def attempt() -> dict[str, Any] | Failure:
+            return self._attempt(path, data, timeout, operation, idempotent)
+
+        def before_retry(failure: Failure, delay: float) -> None:
+            if isinstance(failure.error, RateLimitError):
+                self.limiter.refused(delay)  # refused, nothing paid: everyone holds off
+
+        return send_with_retry(
+            attempt, policy=self.retry_policy, sleeper=self._sleeper, repeatable=idempotent,
+            on_unknown=lambda failure: self._unknown(operation, failure.error),
+            should_cancel=should_cancel, label=f"MiniMax {operation} (POST {path})",
+            before_retry=before_retry)
+
+    def _attempt(self, path: str, data: bytes, timeout: Timeout, operation: str,
+                 idempotent: bool) -> dict[str, Any] | Failure:
+        """Send once; the checked answer, or a classified :class:`Failure`."""
         headers = {"Authorization": f"Bearer {self.__api_key}",
                    "Content-Type": "application/json", "Accept": "application/json"}
-        while True:
-            error: APIError
-            retryable: bool
+        log.debug("POST %s", path)
+        with exchange(timeout, f"MiniMax {operation}") as watch:  # total deadline too
             try:
-                log.debug("POST %s (attempt %d)", path, attempt + 1)
-                with self.limiter.slot(), exchange(timeout, f"MiniMax {operation}"):
+                with self.limiter.slot():  # the process's share of MiniMax's limits
                     resp = self._session.post(self.base_url + path, data=data,
-                                              headers=headers, timeout=timeout.as_requests())
+                                              headers=headers, timeout=timeout.as_requests(),
+                                              stream=True, allow_redirects=False)
+                with resp:
+                    status, retry_after = resp.status_code, resp.headers.get("Retry-After")
+                    if resp.headers.get("X-Sandbox"):
+                        self.sandbox = True
+                    raw = read_capped(resp, watch, self.max_answer_bytes) if status == 200 \
+                        else b""
+            except TooLargeError as exc:
+                return Failure(ResponseFormatError(
+                    f"MiniMax {operation}: answer larger than {exc.limit} bytes (max_answer_"
+                    "bytes)"), retryable=idempotent, unknown=True)
+            except DeadlineExceededError as exc:
+                return Failure(exc, retryable=True, unknown=True)
             except requests.exceptions.RequestException as exc:
                 before = failed_before_sending(exc)
                 kind = APITimeoutError if isinstance(exc, requests.exceptions.Timeout) \
@@ -149,21 +196,42 @@ class MiniMaxClient(SessionClient):
                 error = kind(f"MiniMax {operation}: {type(exc).__name__} talking to "
                              f"{self.base_url}")
                 error.__cause__ = exc
-                retryable = idempotent or before
-                if not retryable:
-                    error = self._unknown(operation, error)
-            else:
-                error, retryable = self._check(resp, operation, idempotent)
-                if error is None:
-                    return resp.json()
-            delay = self.retry_policy.delay(attempt) if retryable else None
-            if delay is None:
-                raise error
-            if isinstance(error, RateLimitError):
-                self.limiter.refused(delay)  # refused, nothing paid: everyone holds off
-            log.info("%s; retrying in %.1f s", error, delay)
-            self._sleep(delay)
-            attempt += 1
+                return Failure(error, retryable=True, unknown=not before)
+        if status != 200:
+            error = http_error(status, operation)
+            if isinstance(error, RateLimitError):  # refused before any work
+                return Failure(error, retryable=True, retry_after=retry_after)
+            if isinstance(error, ServerError):
+                return Failure(error, retryable=True, unknown=True, retry_after=retry_after)
+            return Failure(error, retryable=False)
+        return self._check(raw, operation, retry_after)
+
+    def _check(self, raw: bytes, operation: str, retry_after: str | None
+               ) -> dict[str, Any] | Failure:
+        """The answer when ``base_resp`` says success, else its classified failure."""
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError):  # deep nesting is not an answer either
+            return Failure(ResponseFormatError(
+                f"MiniMax {operation}: answer is not JSON",
+                body=redact(raw[:MESSAGE_LIMIT].decode("utf-8", "replace"))),
+                retryable=True, unknown=True)
+        if not isinstance(doc, dict):
+            return Failure(ResponseFormatError(
+                f"MiniMax {operation}: answer is not a JSON object"), retryable=False)
+        base = doc.get("base_resp") or {}
+        try:
+            code = int(base.get("status_code", 0))
+        except (TypeError, ValueError):
+            code = -1
+        if code == 0:
+            return doc
+        error = error_from_base_resp(code, str(base.get("status_msg") or ""), operation=operation)
+        if isinstance(error, RateLimitError):  # refused before any work: safe to retry
+            return Failure(error, retryable=True, retry_after=retry_after)
+        if isinstance(error, ServerError):
+            return Failure(error, retryable=True, unknown=True)
+        return Failure(error, retryable=False)
 
     @staticmethod
     def _unknown(operation: str, cause: APIError) -> OutcomeUnknownError:
@@ -174,44 +242,10 @@ class MiniMaxClient(SessionClient):
         err.__cause__ = cause
         return err
 
-    def _check(self, resp: requests.Response, operation: str,
-               idempotent: bool) -> tuple[Any, bool]:
-        """``(None, False)`` on success, else ``(error, retryable)``."""
-        if resp.headers.get("X-Sandbox"):
-            self.sandbox = True
-        if resp.status_code != 200:
-            error = http_error(resp.status_code, operation)
-            if isinstance(error, RateLimitError):
-                return error, True
-            if isinstance(error, ServerError):
-                return (error, True) if idempotent else (self._unknown(operation, error), False)
-            return error, False
-        try:
-            doc = resp.json()
-        except (ValueError, RecursionError):  # deep nesting is not an answer either
-            error = ResponseFormatError(f"MiniMax {operation}: answer is not JSON",
-                                        body=redact(resp.text[:MESSAGE_LIMIT]))
-            return (error, True) if idempotent else (self._unknown(operation, error), False)
-        if not isinstance(doc, dict):
-            return ResponseFormatError(f"MiniMax {operation}: answer is not a JSON object"), False
-        base = doc.get("base_resp") or {}
-        try:
-            code = int(base.get("status_code", 0))
-        except (TypeError, ValueError):
-            code = -1
-        if code == 0:
-            return None, False
-        error = error_from_base_resp(code, str(base.get("status_msg") or ""), operation=operation)
-        if isinstance(error, RateLimitError):
-            return error, True  # refused before any work: safe to retry even a generation
-        if isinstance(error, ServerError):
-            return (error, True) if idempotent else (self._unknown(operation, error), False)
-        return error, False
-
     # ------------------------------------------------------------------ API
 
-    def preprocess(self, audio: bytes | None = None, *, audio_url: str | None = None
-                   ) -> CoverHandle:
+    def preprocess(self, audio: bytes | None = None, *, audio_url: str | None = None,
+                   should_cancel: CancelCheck | None = None) -> CoverHandle:
         """Step 1: analyse a song; returns its :class:`CoverHandle` (retried when transient).
 
         :param audio: the song's file bytes (any common format, 6 s-6 min, at most 50 MB).
@@ -226,7 +260,7 @@ class MiniMaxClient(SessionClient):
         else:
             body["audio_url"] = audio_url
         doc = self._post(PREPROCESS_PATH, body, timeout=self.preprocess_timeout,
-                         operation="preprocess", idempotent=True)
+                         operation="preprocess", idempotent=True, should_cancel=should_cancel)
         return CoverHandle.from_response(doc, sandbox=self.sandbox or bool(doc.get("sandbox")))
 
     def generate(
@@ -240,6 +274,7 @@ class MiniMaxClient(SessionClient):
         audio_setting: dict[str, Any] | None = None,
         output_format: str = "hex",
         seed: int | None = None,
+        should_cancel: CancelCheck | None = None,
     ) -> tuple[bytes | str, dict[str, Any]]:
         """Step 2 (or a one-step cover): generate one cover; never resent after sending.
 
@@ -252,6 +287,7 @@ class MiniMaxClient(SessionClient):
         :param audio_setting: ``{"format": "mp3"|"wav", "sample_rate", "bitrate", "channel"}``.
         :param output_format: ``"hex"`` (bytes returned) or ``"url"`` (a URL valid 24 hours).
         :param seed: 0-1,000,000.
+        :param should_cancel: checked while waiting to retry (rate limits).
         :returns: ``(audio bytes or URL, extra_info)``; ``extra_info`` holds ``music_duration``
             (ms), ``music_sample_rate``, ``music_channel``, ``bitrate``, ``music_size``.
         :raises OutcomeUnknownError: the call failed after it may have run (not retried).
@@ -280,7 +316,7 @@ class MiniMaxClient(SessionClient):
         if seed is not None:
             body["seed"] = int(seed)
         doc = self._post(GENERATION_PATH, body, timeout=self.generation_timeout,
-                         operation="generation", idempotent=False)
+                         operation="generation", idempotent=False, should_cancel=should_cancel)
         data = doc.get("data") or {}
         audio = data.get("audio") or data.get("audio_url")
         if not isinstance(audio, str) or not audio:

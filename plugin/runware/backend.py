@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +22,9 @@ from ..constants import API_URL_ENV
 from ..hooks.specs import hookimpl
 
 if TYPE_CHECKING:
+    from ..errors import MinimaxCoverError
     from ..hooks.types import JobContext
-    from ..results import GenerationResult, TaskResult
+    from ..results import GenerationResult, TaskResult, Ticket
     from ..sandbox import Sandbox
     from .client import RunwareClient
 
@@ -120,12 +121,27 @@ class RunwareBackend:
         """Upload with ``mediaStorage``; returns the media UUID."""
         return self.client.upload_media(data, mime=mime).media_uuid
 
+    def submit(self, task: dict[str, Any]) -> Ticket:
+        """Send the task once; a ``sync`` task's ticket carries its results."""
+        return self.client.submit_ticket(task)
+
+    def collect(self, tickets: Sequence[Ticket], **callbacks: Any
+                ) -> dict[str, TaskResult | MinimaxCoverError]:
+        """Wait for the tickets through the process's collector (one ``getResponse`` POST per
+        tick for every pending task of this endpoint)."""
+        return self.client.collect(tickets, **callbacks)
+
+    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+        """The ticket of a task submitted earlier (same ``taskUUID``), to collect it."""
+        return self.client.ticket_for(request, **hints)
+
     def run(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Submit once and wait (sync, or async with getResponse polling)."""
+        """Submit once and wait: :meth:`submit`, then :meth:`collect` (sync answers carry
+        their results; async ones are collected by the process's collector)."""
         return self.client.run(request, **callbacks)
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Collect an already submitted task by polling getResponse with its taskUUID."""
+        """Collect an already submitted task (getResponse by its taskUUID, never a submit)."""
         return self.client.resume(request, **callbacks)
 
     def price(self, request: dict[str, Any]) -> float | None:

@@ -24,7 +24,8 @@ types and status, never headers, bodies or keys.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +42,17 @@ from ..constants import (
     POLL_MAX_INTERVAL_S,
     SYNC_READ_TIMEOUT_S,
 )
-from ..errors import MissingAPIKeyError, OutcomeUnknownError
+from ..errors import MinimaxCoverError, MissingAPIKeyError, OutcomeUnknownError
 from ..redaction import install_log_redaction, register_secret
-from ..results import GenerationResult, MediaRef, TaskResult
+from ..results import GenerationResult, MediaRef, TaskResult, Ticket
 from ..transport.jsonstream import AnswerLimits, encoded_size
 from ..transport.retry import RetryPolicy
 from ..transport.session import SessionClient
 from ..transport.timeouts import Timeout, TimeoutLike
+from .collector import Waiter, wait_for
 from .envelope import Envelope
 from .media import MediaStorage
+from .pacing import PaceSettings
 from .polling import Poller, PollSettings
 from .sleeper import CancelCheck, Sleeper
 from .tasks import is_async, number_results, prepare_task, raise_failed, task_items
@@ -75,12 +78,15 @@ class RunwareClient(SessionClient):
         URIs are decoded piece by piece with this cap); answers are read with bounded memory.
     :param max_retries: retry budget for retryable failures (ignored with ``retry_policy``).
     :param retry_policy: backoff and ``Retry-After`` policy (default from the constants).
-    :param poll_initial_s: first ``getResponse`` interval; grows by ``POLL_BACKOFF_FACTOR``.
-    :param poll_max_s: cap of the poll interval.
+    :param poll_initial_s: first ``getResponse`` after a submit (uploads: first interval,
+        growing by ``POLL_BACKOFF_FACTOR``).
+    :param poll_max_s: longest gap between two ``getResponse`` of a task.
     :param poll_deadline_s: give up waiting for a task after this long (it is not resubmitted).
     :param http_client: a caller-built ``requests.Session`` (proxies, CA bundle, pools); the
         caller closes it.
     :param sleep: the sleep function (inject a fake one in tests).
+    :param pace: the collector's pace for this client's tasks (default derived from
+        ``poll_initial_s`` and ``poll_max_s``, see :class:`~.pacing.PaceSettings`).
     :raises MissingAPIKeyError: no key was given or found.
     :raises ValueError: a timeout that is not a positive number of seconds.
     """
@@ -100,6 +106,7 @@ class RunwareClient(SessionClient):
         poll_deadline_s: float = POLL_DEADLINE_S,
         http_client: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        pace: PaceSettings | None = None,
     ) -> None:
         key = resolve_api_key(api_key)
         if not key:
@@ -124,6 +131,8 @@ class RunwareClient(SessionClient):
         settings = PollSettings(float(poll_initial_s), float(poll_max_s), float(poll_deadline_s))
         self._poller = Poller(self._transport, self._sleeper, settings)
         self._media = MediaStorage(self._transport, self._sleeper, settings)
+        #: The collector's pace for this client's tasks (default: from the poll settings).
+        self.pace = pace or PaceSettings.from_poll(float(poll_initial_s), float(poll_max_s))
 
     # ------------------------------------------------------------------ configuration
 
@@ -184,10 +193,13 @@ class RunwareClient(SessionClient):
             "poll_deadline_s": self.poll_deadline_s,
             "http_client": self._session,
             "sleep": self._sleeper.sleep_fn,
+            "pace": self.pace,
         }
         if "max_retries" in overrides and "retry_policy" not in overrides:
             options["retry_policy"] = self.retry_policy.with_max_retries(
                 overrides.pop("max_retries"))
+        if {"poll_initial_s", "poll_max_s"} & set(overrides) and "pace" not in overrides:
+            options["pace"] = None  # derived again from the new poll settings
         unknown = set(overrides) - set(options)
         if unknown:
             raise TypeError(f"with_options: unknown option(s) {', '.join(sorted(unknown))}")
@@ -250,11 +262,91 @@ class RunwareClient(SessionClient):
         """
         return self._poller.get_response(task_uuid)
 
-    def _tracker(self, task_uuid: str, task: Mapping[str, Any],
-                 on_progress: ProgressCallback | None,
+    def _tracker(self, task_uuid: str, total: int, on_progress: ProgressCallback | None,
                  on_result: ResultCallback | None) -> GenerationTracker:
-        return GenerationTracker(task_uuid, number_results(task), self._sleeper.stopwatch(),
-                                 on_progress, on_result)
+        return GenerationTracker(task_uuid, total, self._sleeper.stopwatch(), on_progress,
+                                 on_result)
+
+    def submit_ticket(self, task: Mapping[str, Any], *,
+                      should_cancel: CancelCheck | None = None,
+                      expected_s: float | None = None) -> Ticket:
+        """Send ``task`` once; return its :class:`~..results.Ticket` (collect it later).
+
+        A ``sync`` task's ticket carries its results (``complete``); an ``async`` one's carries
+        what the acknowledgment held. When the submit's outcome is unknown the ticket says so
+        (``accepted=False``): collecting it looks the task up, it is never sent again.
+
+        :raises APIStatusError: the task was rejected (``InvalidParameterError``...).
+        """
+        prepared = prepare_task(task)
+        uuid_ = prepared["taskUUID"]
+        started, sent_at = time.monotonic(), time.time()
+        base = {"task_uuid": uuid_, "backend": "runware", "endpoint": self.base_url,
+                "number_results": number_results(prepared), "submitted_at": sent_at,
+                "started": started, "expected_s": expected_s}
+        try:
+            env = self._submit_envelope(prepared, should_cancel)
+        except OutcomeUnknownError as exc:
+            log.warning("task %s: recovering with getResponse after an unknown outcome", uuid_)
+            return Ticket(**base, accepted=False, cause=exc)
+        return Ticket(**base, results=tuple(task_items(env, uuid_)),
+                      complete=not is_async(prepared))
+
+    def collect(
+        self,
+        tickets: Sequence[Ticket],
+        *,
+        on_progress: ProgressCallback | None = None,
+        should_cancel: CancelCheck | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> dict[str, TaskResult | MinimaxCoverError]:
+        """Wait for every ticket's task through the process's collector (one ``getResponse``
+        POST per tick for all pending tasks of this endpoint); never submits.
+
+        :returns: per ``taskUUID``, its :class:`TaskResult`, or the error it ended with
+            (:class:`TaskFailedError` keeping paid successes, :class:`OutcomeUnknownError`...).
+        :raises Interrupted: ``should_cancel()`` returned True (checked every quarter second).
+        """
+        waiters = [self._waiter(t, self._tracker(t.task_uuid, t.number_results, on_progress,
+                                                 on_result)) for t in tickets]
+        self._wait(waiters, tickets, should_cancel)
+        return {w.tracker.task_uuid: w.outcome for w in waiters
+                if w.outcome is not None}
+
+    def _waiter(self, ticket: Ticket, tracker: GenerationTracker) -> Waiter:
+        waiter = Waiter(tracker, seen=ticket.accepted, cause=ticket.cause)
+        tracker.add(ticket.results)
+        if ticket.complete:  # a sync answer: what it holds is all there will be
+            if tracker.failures:
+                waiter.outcome = tracker.failed()
+            else:
+                if len(tracker.successes) < tracker.total:
+                    log.warning("task %s: sync answer has %d of %d results", ticket.task_uuid,
+                                len(tracker.successes), tracker.total)
+                waiter.outcome = tracker.result()
+        elif ticket.accepted:
+            waiter.check_finished()
+            if waiter.outcome is None:
+                tracker.emit("queued")
+        return waiter
+
+    def _wait(self, waiters: list[Waiter], tickets: Sequence[Ticket],
+              should_cancel: CancelCheck | None) -> None:
+        now = time.monotonic()
+        starts = {t.task_uuid: (t.started or now, t.expected_s) for t in tickets}
+        wait_for(waiters, transport=self._transport, pace=self.pace,
+                 deadline_s=self._poller.settings.deadline_s, should_cancel=should_cancel,
+                 starts=starts)
+
+    def _collect_one(self, ticket: Ticket, tracker: GenerationTracker,
+                     should_cancel: CancelCheck | None) -> TaskResult:
+        waiter = self._waiter(ticket, tracker)
+        self._wait([waiter], [ticket], should_cancel)
+        outcome = waiter.outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return outcome
 
     def run(
         self,
@@ -263,16 +355,17 @@ class RunwareClient(SessionClient):
         on_progress: ProgressCallback | None = None,
         should_cancel: CancelCheck | None = None,
         on_result: ResultCallback | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
-        """Submit ``task`` once and wait until every generation is finished.
+        """Submit ``task`` once and wait until every generation is finished
+        (:meth:`submit_ticket`, then the collector).
 
-        ``sync`` tasks return with the answer; ``async`` ones are polled with ``getResponse``
-        (exponential backoff from ``poll_initial_s``, capped at ``poll_max_s``, bounded by
-        ``poll_deadline_s``). ``on_result`` is called as each generation succeeds (partial
-        results); ``should_cancel`` is checked at least twice a second while waiting (between
-        polls and retries: a ``sync`` submit blocks until its answer or read timeout).
-        If the submit's outcome is unknown the task is not submitted again: it is looked up with
-        ``getResponse`` (same ``taskUUID``).
+        ``sync`` tasks return with the answer; ``async`` ones are collected by the process's
+        collector (see :mod:`.collector`), bounded by ``poll_deadline_s``. ``on_result`` is
+        called as each generation succeeds (partial results); ``should_cancel`` is checked at
+        least twice a second while waiting (a ``sync`` submit blocks until its answer or read
+        timeout). If the submit's outcome is unknown the task is not submitted again: it is
+        looked up with ``getResponse`` (same ``taskUUID``).
 
         :returns: the successful generations and ``cost_total`` (``None`` without
             ``includeCost``).
@@ -281,28 +374,12 @@ class RunwareClient(SessionClient):
         :raises Interrupted: ``should_cancel()`` returned True (``task_uuid`` is set).
         """
         prepared = prepare_task(task)
-        uuid_ = prepared["taskUUID"]
-        tracker = self._tracker(uuid_, prepared, on_progress, on_result)
+        tracker = self._tracker(prepared["taskUUID"], number_results(prepared), on_progress,
+                                on_result)
         tracker.emit("submitting")
-        try:
-            env = self._submit_envelope(prepared, should_cancel)
-        except OutcomeUnknownError as exc:
-            log.warning("task %s: recovering with getResponse after an unknown outcome", uuid_)
-            return self._poller.collect(tracker, should_cancel, accepted=False, cause=exc)
-        tracker.add(task_items(env, uuid_))
-        if not is_async(prepared):
-            if tracker.failures:
-                raise tracker.failed()
-            if len(tracker.successes) < tracker.total:
-                log.warning("task %s: sync answer has %d of %d results", uuid_,
-                            len(tracker.successes), tracker.total)
-            return tracker.result()
-        if tracker.finished:
-            if tracker.failures:
-                raise tracker.failed()
-            return tracker.result()
-        tracker.emit("queued")
-        return self._poller.collect(tracker, should_cancel, accepted=True)
+        ticket = self.submit_ticket(prepared, should_cancel=should_cancel,
+                                    expected_s=expected_s)
+        return self._collect_one(ticket, tracker, should_cancel)
 
     def resume(
         self,
@@ -311,17 +388,29 @@ class RunwareClient(SessionClient):
         on_progress: ProgressCallback | None = None,
         should_cancel: CancelCheck | None = None,
         on_result: ResultCallback | None = None,
+        expected_s: float | None = None,
     ) -> TaskResult:
         """Collect an already submitted task (same ``taskUUID``) with ``getResponse`` only.
 
         Never submits. Raises like :meth:`run`; :class:`OutcomeUnknownError` when the server
         does not know the task.
         """
+        ticket = self.ticket_for(task, expected_s=expected_s)
+        tracker = self._tracker(ticket.task_uuid, ticket.number_results, on_progress, on_result)
+        return self._collect_one(ticket, tracker, should_cancel)
+
+    def ticket_for(self, task: Mapping[str, Any], *, expected_s: float | None = None,
+                   submitted_at: float | None = None) -> Ticket:
+        """The ticket of a task submitted earlier (same ``taskUUID``; its answer unseen)."""
         uuid_ = str(task.get("taskUUID") or "")
         if not uuid_:
             raise ValueError("resume: the task has no taskUUID")
-        tracker = self._tracker(uuid_, task, on_progress, on_result)
-        return self._poller.collect(tracker, should_cancel, accepted=False, cause=None)
+        now = time.time()
+        sent = submitted_at if submitted_at is not None else now
+        return Ticket(task_uuid=uuid_, backend="runware", endpoint=self.base_url,
+                      number_results=number_results(task), submitted_at=sent,
+                      started=time.monotonic() - max(0.0, now - sent), expected_s=expected_s,
+                      accepted=False)
 
     def dry_run_cost(self, task: Mapping[str, Any]) -> float | None:
         """Price ``task`` with ``X-Runware-Dry-Run: 1`` (nothing runs or is charged); see

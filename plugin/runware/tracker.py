@@ -64,9 +64,12 @@ class GenerationTracker:
     def emit(self, phase: str) -> None:
         """Report a :class:`ProgressEvent` of ``phase`` to ``on_progress`` (if any)."""
         if self.on_progress is not None:
+            progress = self.progress
+            if self.done:  # never behind the count of finished generations ("3/3 ... 67%")
+                progress = max(progress or 0.0, min(1.0, self.done / self.total))
             self.on_progress(ProgressEvent(
                 task_uuid=self.task_uuid, phase=phase, done=self.done, total=self.total,
-                elapsed_s=round(self.elapsed(), 3), progress=self.progress, cost=self.cost(),
+                elapsed_s=round(self.elapsed(), 3), progress=progress, cost=self.cost(),
             ))
 
     def add(self, results: Iterable[GenerationResult]) -> None:

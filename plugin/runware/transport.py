@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..constants import MAX_RETRY_AFTER_S
 from ..errors import (
     APIConnectionError,
-    APIError,
     APIStatusError,
     APITimeoutError,
     DeadlineExceededError,
@@ -42,7 +42,8 @@ from ..redaction import redact
 from ..transport.body import iter_body
 from ..transport.deadline import exchange
 from ..transport.jsonstream import AnswerLimits, parse_stream
-from ..transport.retry import RetryPolicy
+from ..transport.retry import RetryPolicy, parse_retry_after
+from ..transport.send import Failure, send_with_retry
 from ..transport.session import failed_before_sending
 from ..transport.timeouts import Timeout
 from .envelope import Envelope, answer_error, envelope_from_answer
@@ -56,19 +57,6 @@ log = logging.getLogger("minimax_cover.client")
 #: Task types that only read, so they may be sent again after an unknown outcome. Anything
 #: else (inference: paid; mediaStorage: a taskUUID is single-use) raises OutcomeUnknownError.
 REPEATABLE_TASK_TYPES = frozenset({"getResponse", "getTaskDetails", "accountManagement"})
-
-
-class Failure:
-    """One failed attempt: the error to raise and whether/how it may be retried."""
-
-    __slots__ = ("error", "retryable", "unknown", "retry_after")
-
-    def __init__(self, error: APIError, *, retryable: bool, unknown: bool = False,
-                 retry_after: str | None = None) -> None:
-        self.error = error
-        self.retryable = retryable
-        self.unknown = unknown  # the request may have been processed
-        self.retry_after = retry_after
 
 
 class RunwareTransport:
@@ -98,6 +86,16 @@ class RunwareTransport:
         self.extra_headers: dict[str, str] = {}
         #: True once an answer carried ``X-Sandbox``: the built-in sandbox, not Runware.
         self.sandbox_seen = False
+        #: ``time.monotonic()`` before which the server asked not to be asked again (its last
+        #: ``Retry-After``); the collector keeps its ticks after it.
+        self.retry_after_until = 0.0
+
+    @property
+    def identity(self) -> str:
+        """The endpoint and key this transport talks to, hashed (the collector's lane key)."""
+        import hashlib
+
+        return self.base_url + "#" + hashlib.sha256(self.__api_key.encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"RunwareTransport(base_url={self.base_url!r})"
@@ -125,26 +123,18 @@ class RunwareTransport:
         if read_timeout is not None:
             read = float(read_timeout)
             timeout = timeout.for_wait(read) if read > timeout.read_s else timeout.with_read(read)
-        attempt = 0
-        while True:
-            outcome = self._attempt(body, types, timeout, write_uuid)
-            if isinstance(outcome, Envelope):
-                return outcome
-            error = outcome.error
-            if outcome.unknown and writes:
-                log.warning("POST %s [%s]: outcome unknown (%s); task %s is not sent again",
-                            self._path, types, type(error).__name__, write_uuid)
-                raise OutcomeUnknownError(
-                    f"outcome of task {write_uuid} is unknown ({error.message}); it was not "
-                    "submitted again", task_uuid=write_uuid, body=error.body) from error
-            delay = self.retry_policy.delay(attempt, outcome.retry_after) if (
-                outcome.retryable) else None
-            if delay is None:
-                raise error
-            attempt += 1
-            log.info("POST %s [%s]: %s; retry %d/%d in %.2f s", self._path, types,
-                     type(error).__name__, attempt, self.retry_policy.max_retries, delay)
-            self.sleeper.wait(delay, should_cancel, write_uuid)
+
+        def unknown(failure: Failure) -> OutcomeUnknownError:
+            error = failure.error
+            return OutcomeUnknownError(
+                f"outcome of task {write_uuid} is unknown ({error.message}); it was not "
+                "submitted again", task_uuid=write_uuid, body=error.body)
+
+        return send_with_retry(
+            lambda: self._attempt(body, types, timeout, write_uuid), policy=self.retry_policy,
+            sleeper=self.sleeper, repeatable=not writes, on_unknown=unknown,
+            should_cancel=should_cancel, label=f"POST {self._path} [{types}]",
+            task_uuid=write_uuid)
 
     # ------------------------------------------------------------------ one attempt
 
@@ -210,6 +200,10 @@ class RunwareTransport:
         first = env.errors[0] if env is not None and env.errors else None
         error = error_from(status, first, resp.headers, task_uuid=task_uuid)
         retry_after = resp.headers.get("Retry-After")
+        hinted = parse_retry_after(retry_after)
+        if hinted is not None:
+            self.retry_after_until = max(self.retry_after_until,
+                                         time.monotonic() + min(hinted, MAX_RETRY_AFTER_S))
         if status in (429, 503):
             # A Runware error body says the task was not queued; anything else is unknown.
             return Failure(error, retryable=True, unknown=first is None, retry_after=retry_after)

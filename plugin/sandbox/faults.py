@@ -11,8 +11,9 @@ Phases, in the order a ``POST /v1`` goes through them (only authenticated, well-
    ``malformed_json`` (the first active one in list order; later ones do not see the request).
    These answer without accepting any task.
 2. ``accept``: ``task_error``, counted per *accepted* ``audioInference`` task (not per request).
-3. ``post``: ``stall`` (delays the answer, stacks) and ``drop_after`` (closes the connection
-   after the tasks were accepted).
+3. ``post``: ``stall`` (delays the answer, stacks), ``drop_after`` (closes the connection
+   after the tasks were accepted) and ``omit`` (the answer leaves out the first ``getResponse``
+   task it was asked about, as a server may).
 
 ``truncate_download`` and ``expire_url`` apply to ``GET /results/...`` only (``task_type`` is
 ignored for them); the first active one wins.
@@ -37,13 +38,14 @@ FaultKind = Literal[
     "truncate_download",
     "expire_url",
     "stall",
+    "omit",
 ]
 
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 PRE_KINDS = frozenset({"latency", "status", "drop_before", "malformed_json"})
 ACCEPT_KINDS = frozenset({"task_error"})
-POST_KINDS = frozenset({"stall", "drop_after"})
+POST_KINDS = frozenset({"stall", "drop_after", "omit"})
 GET_KINDS = frozenset({"truncate_download", "expire_url"})
 #: Kinds that decide the answer: at most one of them applies to a request.
 TERMINAL_KINDS = frozenset(

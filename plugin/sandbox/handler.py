@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -89,7 +90,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._recorded = False
         path = urlsplit(getattr(self, "path", "") or "").path
         return {"method": method, "path": path, "task_types": [],
-                "task_uuids": [], "status": None, "faults": []}
+                "task_uuids": [], "status": None, "faults": [], "at": time.monotonic()}
 
     def _end(self, entry: dict[str, Any]) -> None:
         """Record the request once, before the client can see the outcome."""
@@ -222,6 +223,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         entry["task_types"] = sorted({t["taskType"] for t in tasks
                                       if isinstance(t.get("taskType"), str)})
         entry["task_uuids"] = [t["taskUUID"] for t in tasks if isinstance(t.get("taskUUID"), str)]
+        most = ctx.settings.max_tasks_per_request
+        if most is not None and len(body) > most:
+            self._send_error(entry, 400, "invalidRequestBody",
+                             f"this endpoint takes at most {most} task(s) per request "
+                             f"(got {len(body)})")
+            return
 
         pre = ctx.plan.take(PRE_KINDS, entry["task_types"])
         entry["faults"] = [f.kind for f in pre]
@@ -242,6 +249,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._drop(entry)
             return
         status, envelope = batch.finish()
+        if any(f.kind == "omit" for f in post):
+            envelope = _omit_first_poll(envelope, tasks)
         ctx.workers.pause(sum(f.delay_s for f in post if f.kind == "stall"))
         self._send_json(entry, status, envelope)
 
@@ -328,3 +337,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._end(entry)
 
     do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
+
+
+def _omit_first_poll(envelope: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer without the items and errors of the first ``getResponse`` task asked."""
+    left_out = next((t.get("taskUUID") for t in tasks if t.get("taskType") == "getResponse"),
+                    None)
+    out = dict(envelope)
+    for name in ("data", "errors"):
+        if name in out:
+            out[name] = [i for i in out[name] if i.get("taskUUID") != left_out]
+    return out

@@ -49,6 +49,8 @@ class MiniMaxFault:
     :param endpoint: ``"preprocess"``, ``"generation"`` or ``"any"``.
     :param times: how many requests it hits (``-1``: all).
     :param skip: let this many matching requests pass first.
+    :param http_status: answer with this HTTP status instead of 200 (e.g. 429).
+    :param retry_after: a ``Retry-After`` header value sent with it.
     """
 
     code: int
@@ -56,6 +58,8 @@ class MiniMaxFault:
     times: int = 1
     message: str | None = None
     skip: int = 0
+    http_status: int | None = None
+    retry_after: str | None = None
 
 
 _MESSAGES = {1000: "unknown error", 1001: "request timeout", 1002: "rate limit",
@@ -69,6 +73,7 @@ class _Refusal(Exception):
     def __init__(self, code: int, message: str) -> None:
         self.code = code
         self.message = message
+        self.http: tuple[int | None, str | None] = (None, None)
         super().__init__(message)
 
 
@@ -194,11 +199,15 @@ class MiniMaxSandbox:
                 self.requests.append((path, body))
             fault = self._take_fault(endpoint)
             if fault is not None:
-                raise _Refusal(fault.code, fault.message or _MESSAGES.get(fault.code, "error"))
+                refusal = _Refusal(fault.code, fault.message or _MESSAGES.get(fault.code, "error"))
+                refusal.http = (fault.http_status, fault.retry_after)
+                raise refusal
             answer = self._preprocess(body) if endpoint == "preprocess" else self._generate(body)
             answer["base_resp"] = {"status_code": 0, "status_msg": "success"}
         except _Refusal as refusal:
             answer = {"base_resp": {"status_code": refusal.code, "status_msg": refusal.message}}
+            if refusal.http[0] is not None:
+                answer["_http"] = refusal.http
         answer["trace_id"] = uuid.uuid4().hex
         if self.labelled:
             answer["sandbox"] = True
@@ -348,12 +357,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         return
 
-    def _send(self, status: int, payload: bytes, content_type: str) -> None:
+    def _send(self, status: int, payload: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         if self.sandbox.labelled:
             self.send_header("X-Sandbox", "1")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 
@@ -369,7 +381,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         path = urlsplit(self.path).path
         answer = self.sandbox.handle(path, self.headers.get("Authorization"), body)
-        self._send(200, json.dumps(answer).encode(), "application/json")
+        status, retry_after = answer.pop("_http", (200, None))
+        headers = {"Retry-After": retry_after} if retry_after else None
+        self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         path = urlsplit(self.path).path

@@ -109,6 +109,7 @@ class TaskRunner:
             item["cost"] = round(self.settings.cost_per_result, 4)
         item["sandbox"] = True
         gen.item = item
+        gen.finished_at = time.monotonic()
         gen.status = "success"  # after the item: a reader that sees "success" sees the item
         meta = {"taskUUID": task.task_uuid, "audioUUID": audio_uuid, "resultIndex": gen.index}
         if req.get("uploadEndpoint"):

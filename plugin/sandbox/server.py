@@ -132,6 +132,8 @@ class Sandbox:
     :param balance_usd: what the account holds in USD (``None``: unlimited); accepted tasks
         are charged ``numberResults`` x ``cost_per_result`` and refused with HTTP 402
         ``insufficientCredits`` when it cannot pay (see :mod:`.account`).
+    :param max_tasks_per_request: refuse (HTTP 400) a ``POST /v1`` carrying more tasks than
+        this (``None``: any number, as Runware does).
     """
 
     def __init__(
@@ -150,6 +152,7 @@ class Sandbox:
         enforce_reference_limits: bool = False,
         banner: bool = True,
         balance_usd: float | None = None,
+        max_tasks_per_request: int | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key: must not be empty")
@@ -164,7 +167,8 @@ class Sandbox:
             api_key=api_key, latency_s=float(latency_s), cost_per_result=float(cost_per_result),
             default_ttl_s=int(default_ttl_s), log=log, error_shape=error_shape,
             enforce_reference_limits=enforce_reference_limits,
-            balance_usd=None if balance_usd is None else float(balance_usd))
+            balance_usd=None if balance_usd is None else float(balance_usd),
+            max_tasks_per_request=max_tasks_per_request)
         self._requested_port = int(port)
         self._banner = bool(banner)
         self._endpoint = Endpoint(host)
@@ -202,6 +206,7 @@ class Sandbox:
     error_shape = _Setting()
     enforce_reference_limits = _Setting()
     balance_usd = _Setting()
+    max_tasks_per_request = _Setting()
 
     @property
     def host(self) -> str:

@@ -32,6 +32,9 @@ class Settings:
     enforce_reference_limits: bool = False
     #: What the account holds in USD; ``None``: unlimited (see :mod:`.account`).
     balance_usd: float | None = None
+    #: Most tasks one ``POST /v1`` may carry (``None``: any number, as Runware); more is
+    #: refused with HTTP 400, like a server that takes one task per request.
+    max_tasks_per_request: int | None = None
 
 
 class Endpoint:

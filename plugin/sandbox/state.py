@@ -48,6 +48,8 @@ class Generation:
     status: str = "processing"
     item: dict[str, Any] | None = None
     error: dict[str, str] | None = None
+    #: ``time.monotonic()`` when the result was ready (benchmarks measure collection from it).
+    finished_at: float | None = None
 
     def progress(self, now: float | None = None) -> int:
         """0-99 while processing (share of the planned window elapsed), 100 when finished."""

@@ -56,6 +56,10 @@ def _shutdown(sock: Any) -> None:
         pass
 
 
+#: The watchdog thread ends after this long with no deadline armed.
+_IDLE_EXIT_S = 1.0
+
+
 class _Watchdog:
     """One daemon thread that fires every armed :class:`ExchangeWatch` at its deadline.
 
@@ -92,12 +96,14 @@ class _Watchdog:
                 heap = self._heap
                 while heap and heap[0][2].closed:
                     heapq.heappop(heap)
-                if not heap:
-                    self._cond.wait()
+                if not heap:  # idle: wait a little, then end (arm() starts a new thread)
+                    if not self._cond.wait(_IDLE_EXIT_S) and not self._heap:
+                        self._thread = None
+                        return
                     continue
                 delay = heap[0][0] - time.monotonic()
-                if delay > 0:
-                    self._cond.wait(delay)
+                if delay > 0:  # at least once a second: closed watches are dropped, and an
+                    self._cond.wait(min(delay, _IDLE_EXIT_S))  # idle thread ends
                     continue
                 watch = heapq.heappop(heap)[2]
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from minimax_cover.nodes.runner import known_node_classes, run_workflow
@@ -74,3 +75,72 @@ def test_two_step_twin_runs_headless(tmp_path: Path) -> None:
     assert result.runs["2"].outputs[1]  # the lyrics MiniMax heard
     saved = result.ui["4"]["audio"]
     assert len(saved) == 1 and (tmp_path / saved[0]["subfolder"] / saved[0]["filename"]).is_file()
+
+
+# ------------------------------------------------------------------------- async, and Cancel
+
+
+def _cover_nodes(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for entry in workflow.values()
+            if isinstance(entry, dict) and "deliveryMethod" in entry.get("inputs", {})]
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_every_template_sends_async(template: Path) -> None:
+    """Async is what lets ComfyUI's Cancel stop the wait (a sync request is held open)."""
+    api = json.loads(twin(template).read_text(encoding="utf-8"))
+    covers = _cover_nodes(api)
+    assert covers, "a template without a cover node"
+    assert all(c["inputs"]["deliveryMethod"] == "async" for c in covers)
+    ui = json.loads(template.read_text(encoding="utf-8"))
+    assert '"sync"' not in json.dumps(ui)  # the UI twin's widget values agree
+
+
+RUNWARE_TEMPLATES = [t for t in TEMPLATES if "two_step" not in t.stem]
+
+
+@pytest.mark.parametrize("template", RUNWARE_TEMPLATES, ids=lambda p: p.stem)
+def test_cancel_stops_a_templates_cover_at_once(template: Path, tmp_path: Path,
+                                                 comfy_stubs: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """ComfyUI's Cancel during a 30-s generation: the run stops within a second or so, the
+    task stays in the journal (resumable); nothing waits for the generation."""
+    import threading
+    import time
+
+    from minimax_cover.plugin.journal.store import Journal
+    from minimax_cover.plugin.sandbox import Sandbox
+
+    with Sandbox(api_key="sandbox-cancel-key", latency_s=30.0, banner=False) as sb:
+        monkeypatch.setenv("RUNWARE_API_URL", sb.url)
+        monkeypatch.setenv("RUNWARE_API_KEY", sb.api_key)
+        pressed: list[float] = []
+
+        def press_cancel() -> None:
+            deadline = time.monotonic() + 20
+            while sb.submissions() == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.2)
+            pressed.append(time.monotonic())
+            comfy_stubs.interrupted = True
+
+        threading.Thread(target=press_cancel, daemon=True).start()
+        with pytest.raises(comfy_stubs.InterruptProcessingException):
+            run_workflow(twin(template), output_dir=tmp_path, temp_dir=tmp_path / "temp")
+        stopped = time.monotonic()
+        assert pressed and stopped - pressed[0] < 10.0  # generous: 1 s on a quiet machine
+        assert sb.submissions() >= 1
+        uuids = [r["task_uuids"] for r in sb.requests_log if "audioInference" in r["task_types"]]
+        assert all(Journal().get(u[0]) is not None for u in uuids)  # resumable
+
+
+def test_cancel_stops_the_two_step_templates_cover(tmp_path: Path, comfy_stubs: Any) -> None:
+    """The two-step template runs on MiniMax, whose generation is one synchronous call: Cancel
+    is honoured before each generation (and while waiting to retry), never mid-call."""
+    two_step = next(t for t in TEMPLATES if "two_step" in t.stem)
+    comfy_stubs.interrupted = True  # pressed while the song is preprocessed
+    with pytest.raises(comfy_stubs.InterruptProcessingException):
+        run_workflow(twin(two_step), output_dir=tmp_path, temp_dir=tmp_path / "temp")
+    takes = [p for p in tmp_path.rglob("*") if p.suffix in (".mp3", ".flac", ".wav")
+             and "minimax_cover_songs" not in p.parts]  # (the preprocessed song is kept)
+    assert takes == []

@@ -56,6 +56,8 @@ CASES: dict[str, Case] = {
     "stall-sync": Case([Fault("stall", task_type=AI, delay_s=1.0)], client=SHORT_READ),
     "stall-async": Case([Fault("stall", task_type=AI, delay_s=1.0)], delivery="async",
                         client=SHORT_READ),
+    # an answer that leaves the task out: it is still pending, asked about again
+    "omit-poll": Case([Fault("omit", task_type="getResponse", times=3)], delivery="async"),
     # 429: the task was not queued; the same taskUUID is sent again after the delay
     "429-retry-after": Case([Fault("status", task_type=AI, status=429, retry_after="0.05")]),
     "429-no-retry-after": Case([Fault("status", task_type=AI, status=429, times=2)]),

@@ -42,7 +42,10 @@ def _faults(jobs: int) -> list[Fault]:
               for k in at(10)]
     faults += [Fault("status", task_type=AI, status=429, skip=k) for k in at(50, 25)]
     faults += [Fault("status", task_type=AI, status=503, skip=k) for k in at(40, 15)]
-    faults += [Fault("status", task_type="getResponse", status=503, skip=k) for k in at(30, 3)]
+    # the collector asks about every pending task in one POST: far fewer getResponse requests
+    # than jobs (a quarter of the jobs are async), so these come early
+    faults += [Fault("status", task_type="getResponse", status=503, skip=k)
+               for k in range(3, max(jobs // 8, 4), 6)]
     faults += [Fault("task_error", skip=k) for k in at(50, 20)]
     faults += [Fault("drop_after", task_type=AI, skip=k) for k in at(100, 33)]
     faults += [Fault("status", task_type=AI, status=500, skip=k) for k in at(100, 66)]

@@ -256,6 +256,21 @@ def test_should_cancel_leaves_jobs_resumable(make_sandbox: Any, songs: list[Path
     assert sb.submissions() == 4
 
 
+def test_progress_after_a_stop_counts_only_finished_rows(make_sandbox: Any, songs: list[Path],
+                                                         tmp_path: Path) -> None:
+    """Issue 24.6: rows a stop left unstarted are not "done"; the stop is said once."""
+    sb = make_sandbox(latency_s=3.0)
+    events: list[Any] = []
+    rows = _rows(songs, 4, deliveryMethod="async")
+    _batch(sb, rows, tmp_path / "out", concurrency=2, on_progress=events.append,
+           should_cancel=lambda: sb.submissions() >= 2)
+    stopping = [e for e in events if e.phase == "stopping"]
+    assert len(stopping) == 1 and stopping[0].stopped == 2 and stopping[0].in_flight == 2
+    assert stopping[0].done == 0  # nothing finished yet: not "[2/4]"
+    end = events[-1]
+    assert end.phase == "end" and end.done == 2 and end.stopped == 2 and end.total == 4
+
+
 def test_one_backend_for_the_whole_batch(sandbox: Any, songs: list[Path],
                                          tmp_path: Path) -> None:
     made: list[Any] = []

@@ -39,7 +39,7 @@ def test_terminal_line_is_redrawn_in_place_and_ended() -> None:
         time.sleep(0.2)
     text = out.getvalue()
     assert "\n" not in text.rstrip("\n") and text.endswith("\n")
-    assert text.count("\r") >= 3 and "queued (async: polling)" in text
+    assert text.count("\r") >= 3 and "queued (async: collecting)" in text
 
 
 def test_disabled_prints_nothing() -> None:

@@ -44,3 +44,18 @@ def test_a_failure_with_nothing_running_finishes_and_keeps_successes() -> None:
     error = tracker.failed()
     assert isinstance(error, TaskFailedError) and error.code == "processingFailed"
     assert [r.audio_uuid for r in error.partial_results] == ["a0"]
+
+
+def test_progress_is_never_behind_the_results_counted() -> None:
+    """Issue 24.6: not "3/3 result(s) 67%" when the last results arrive in one answer."""
+    events: list[ProgressEvent] = []
+    tracker = GenerationTracker(UUID, 3, lambda: 1.0, events.append, None)
+    tracker.add([item(0, "success", audioUUID="a0", audioURL="u0"),
+                 item(1, "processing", progress=40), item(2, "processing", progress=40)])
+    tracker.add([item(0, "success", audioUUID="a0", audioURL="u0"),
+                 item(1, "success", audioUUID="a1", audioURL="u1"),
+                 item(2, "success", audioUUID="a2", audioURL="u2")])
+    results = [e for e in events if e.phase == "result"]
+    assert [e.done for e in results] == [1, 2, 3]
+    assert all(e.progress is not None and e.progress >= e.done / e.total for e in results)
+    assert results[-1].progress == 1.0
