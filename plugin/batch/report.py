@@ -54,6 +54,8 @@ class RowReport:
     line: int | None = None
     reason: str | None = None
     page: str | None = None
+    #: The files a ``would-run``/``would-resume`` row would write (``--dry-run``).
+    would_write: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more."""
@@ -72,6 +74,7 @@ class RowReport:
             "identity": self.identity,
             "parameters": self.parameters,
             "page": self.page,
+            "wouldWrite": list(self.would_write),
         }
 
 

@@ -35,7 +35,7 @@ from ..spec.model import ModelSpec
 from .budget import Budget
 from .checks import check_rows
 from .manifest import ManifestRow
-from .plan import PlannedRow, plan_rows
+from .plan import PlannedRow, plan_rows, planned_files
 from .report import BatchReport, RowReport, write_receipt
 from .worker import JobOutcome, JobSpec, LocalRun, WorkerConfig, run_local, run_remote
 
@@ -324,12 +324,15 @@ class BatchRunner:
             if p.action == "resume":
                 self._reports[p.number] = self._base_report(
                     p, "would-resume", task_uuid=p.previous.task_uuid if p.previous else None,
-                    reason="submitted earlier; collected by taskUUID, not paid again")
+                    reason="submitted earlier; collected by taskUUID, not paid again",
+                    would_write=planned_files(p, self.spec, self.out_dir))
             elif p.action == "run":
                 p.estimate, source = self._dry_run_price(backend, p, prices)
                 if budget.fits(p.estimate):
                     budget.settle(budget.reserve(p.estimate), None)
-                    self._reports[p.number] = self._base_report(p, "would-run", reason=source)
+                    self._reports[p.number] = self._base_report(
+                        p, "would-run", reason=source,
+                        would_write=planned_files(p, self.spec, self.out_dir))
                 else:
                     self._reports[p.number] = self._base_report(
                         p, "not-run", reason=self._over_cap(budget, p))

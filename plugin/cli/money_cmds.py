@@ -15,9 +15,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Add the ``account`` and ``spend`` commands."""
     a = sub.add_parser(
         "account", help="the Runware account's balance, today's spending and the caps",
-        description="Ask Runware for the account's balance (accountManagement getDetails; "
-        "needs RUNWARE_API_KEY, or RUNWARE_API_URL pointing at a sandbox), and show what the "
-        "journal says was spent today and the spending caps in force.")
+        description="Ask Runware for the account's balance (accountManagement getDetails) "
+        "with RUNWARE_API_KEY, and show what the journal says was spent today and the "
+        "spending caps in force. Without a key (and without RUNWARE_API_URL) it asks the "
+        "local SANDBOX, like every other command, and says so.")
     a.add_argument("--json", action="store_true", help="JSON on stdout")
     a.set_defaults(func=cmd_account)
 
@@ -37,27 +38,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    from ..config import resolve_base_url
     from ..money.caps import load_caps
     from ..money.pricing import format_usd
     from ..money.receipts import spend_report
-    from ..runware.client import RunwareClient
+    from ..runware.backend import RunwareBackend
 
     caps = load_caps()
-    client = RunwareClient()
+    backend = RunwareBackend()  # no key and no URL: the local sandbox, as for `cover`
     try:
-        details = client.account_details()
+        details = backend.account()
+        endpoint = backend.endpoint
     finally:
-        client.close()
+        backend.close()
     today = spend_report(date.today())
-    doc: dict[str, Any] = {**details.to_dict(), "endpoint": resolve_base_url(),
+    doc: dict[str, Any] = {**details.to_dict(), "endpoint": endpoint,
                            "spentTodayUsd": today.total_usd,
                            "estimatedTodayUsd": today.estimated_usd, "caps": caps.to_dict()}
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
     label = "SANDBOX " if details.sandbox else ""
-    print(f"{label}account: {details.organization or '?'} ({resolve_base_url()})")
+    print(f"{label}account: {details.organization or '?'} ({endpoint})")
+    if backend.sandbox:
+        print("  (no RUNWARE_API_KEY: the local sandbox answered; set the key for your "
+              "Runware account)")
     balance = format_usd(details.balance_usd) if details.balance_usd is not None else (
         "unlimited" if details.sandbox else "not reported")
     print(f"balance: {balance}")
