@@ -375,6 +375,7 @@ class BatchRunner:
 
     def _execute(self, planned: list[PlannedRow], budget: Budget, backend: Backend,
                  journal: Any, report: BatchReport) -> None:
+        self._check_remote_reach(backend)  # before a cluster is started or connected to
         executor = self._executor()
         report.executor = getattr(executor, "name", self.options.executor)
         local = LocalRun(spec=self.spec, registry=self.registry, backend=backend,
@@ -454,6 +455,16 @@ class BatchRunner:
                        stem=p.stem or "cover", output_dir=str(self.out_dir),
                        identity=p.identity)
 
+    def _check_remote_reach(self, backend: Backend) -> None:
+        """Workers of a scheduler elsewhere (``address``) cannot reach this process's sandbox:
+        refuse before anything starts."""
+        if getattr(backend, "local_sandbox", None) and self.options.executor_options.get(
+                "address"):
+            raise UsageError(
+                f"--executor {self.options.executor}: workers of a remote scheduler need "
+                "RUNWARE_API_KEY (or RUNWARE_API_URL of a sandbox they can reach, started with "
+                "`minimax-cover sandbox`); the local sandbox of this run is on 127.0.0.1")
+
     def _worker_config(self, executor: Any, backend: Backend) -> WorkerConfig:
         from ..config import resolve_api_key
         from ..constants import API_URL_ENV
@@ -464,6 +475,10 @@ class BatchRunner:
         if not getattr(executor, "local_workers", False):
             opts.pop("api_key", None)  # remote workers read their own RUNWARE_API_KEY
         name = backend.name
+        shared = getattr(backend, "local_sandbox", None)
+        if shared and getattr(executor, "local_workers", False):
+            # No key: local workers use this run's sandbox over loopback (X-Sandbox: free).
+            opts["base_url"], opts["api_key"] = shared
         if name == "runware":
             import os
 

@@ -53,3 +53,16 @@ def test_a_folder_manifest_leaves_out_the_projects_own_covers(
     (folder / "new.mp3").write_bytes((folder / "alpha.mp3").read_bytes())  # not ours: a song
     assert main([*argv, "--dry-run"]) == 0
     assert [r["song"] for r in json.loads(capsys.readouterr().out)["rows"]][-1] == "new.mp3"
+
+
+def test_a_remote_scheduler_without_a_key_is_refused_before_anything_starts(
+        songs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Workers elsewhere cannot reach this run's sandbox: refused before connecting (the
+    address is a closed port: trying it would fail differently) and before any upload."""
+    code = main(["batch", str(songs[0].parent), "-o", str(tmp_path / "out"), "--prompt",
+                 PROMPT, "--executor", "dask", "--executor-option",
+                 "address=tcp://127.0.0.1:9", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "workers of a remote scheduler need RUNWARE_API_KEY" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
