@@ -266,6 +266,32 @@ function fitNode(node, panel) {
   node.setDirtyCanvas?.(true, true);
 }
 
+// After a workflow tab switch the frontend builds the graph anew: the panel shows the node's
+// last output again (ComfyUI restores it into app.nodeOutputs after loading the tab; this
+// module keeps its own copy per graph and node for frontends that do not).
+const lastEntries = new Map();  // `${graph id}:${node id}` -> the ui entries
+
+function outputKey(node) {
+  return `${node.graph?.id ?? ""}:${node.id}`;
+}
+
+function lastOutput(node) {
+  const kept = app.nodeOutputs?.[String(node.id)]?.[UI_KEY];
+  return Array.isArray(kept) && kept.length ? kept : lastEntries.get(outputKey(node));
+}
+
+function restorePanel(node, tries = 30) {
+  const panel = node.mmcAudition;
+  if (!panel || panel.entries.length) return;  // removed, or showing takes already
+  const entries = node.id != null && node.id !== -1 ? lastOutput(node) : null;
+  if (entries?.length) {
+    panel.render(entries);
+    fitNode(node, panel);
+  } else if (tries > 0) {  // the frontend restores outputs after the graph is configured
+    setTimeout(() => restorePanel(node, tries - 1), 100);
+  }
+}
+
 app.registerExtension({
   name: "MiniMaxCover.Audition",
   async beforeRegisterNodeDef(nodeType, nodeData) {
@@ -292,6 +318,7 @@ app.registerExtension({
           return out;
         };
       }
+      setTimeout(() => restorePanel(this), 0);
       return r;
     };
     const onExecuted = nodeType.prototype.onExecuted;
@@ -299,6 +326,7 @@ app.registerExtension({
       onExecuted?.apply(this, arguments);
       const entries = output?.[UI_KEY];
       if (!this.mmcAudition || !Array.isArray(entries)) return;
+      lastEntries.set(outputKey(this), entries);
       this.mmcAudition.render(entries);
       fitNode(this, this.mmcAudition);
     };

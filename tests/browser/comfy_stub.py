@@ -79,6 +79,13 @@ def object_info() -> dict[str, Any]:
                                  str(o)))
 
 
+def pricing() -> dict[str, Any]:
+    """What the pack serves at ``/minimax_cover/pricing`` inside ComfyUI."""
+    from minimax_cover.nodes.pricing import pricing_info
+
+    return pricing_info()
+
+
 class _WebSocket:
     """One server side of a websocket: text frames out, frames in read and dropped."""
 
@@ -148,7 +155,8 @@ class ComfyStub:
         self.input = REPO / "examples" / "audio"
         self.static = frontend_static()
         self.settings: dict[str, Any] = {**QUIET_SETTINGS, **(settings or {})}
-        self.extensions = [f"/extensions/{PACK}/audition.js"]
+        self.extensions = [f"/extensions/{PACK}/{p.name}"
+                           for p in sorted((REPO / "web").glob("*.js"))]
         self.sockets: list[_WebSocket] = []
         self.history: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, Any] = {}  # prompt_id -> WorkflowResult
@@ -276,6 +284,7 @@ class ComfyStub:
             "/jobs": lambda: {"jobs": [], "pagination": {"offset": 0, "limit": 0, "total": 0,
                                                          "has_more": False}},
             "/node_replacements": dict,
+            "/minimax_cover/pricing": pricing,  # the pack's route (nodes/pricing.py)
         }
         if api in routes:
             return 200, routes[api]()
