@@ -16,13 +16,26 @@ TEMPLATES = sorted((REPO / "example_workflows").glob("*.json"))
 DISPLAY_ONLY = {"Note", "MarkdownNote", "PreviewAny"}
 
 
+#: Template (its file name is the title ComfyUI's template browser shows) -> API-format twin.
+TWINS = {"Cover a song (MiniMax Music Cover)": "minimax_music_cover",
+         "Four takes, audition and pick (MiniMax Music Cover)": "minimax_cover_audition",
+         "Edit the lyrics, then cover (MiniMax two steps)": "minimax_cover_two_step"}
+
+
 def twin(template: Path) -> Path:
-    return REPO / "examples" / "workflows" / f"{template.stem}_api.json"
+    return REPO / "examples" / "workflows" / f"{TWINS[template.stem]}_api.json"
 
 
 def test_the_three_templates_are_there() -> None:
-    names = {p.stem for p in TEMPLATES}
-    assert {"minimax_music_cover", "minimax_cover_audition", "minimax_cover_two_step"} <= names
+    assert {p.stem for p in TEMPLATES} == set(TWINS)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_titles_read_as_titles(template: Path) -> None:
+    """ComfyUI shows a custom node template's file name as its title, and the name with
+    '-'/'_' turned to spaces as its description: names are words, not identifiers."""
+    assert "_" not in template.stem and "-" not in template.stem
+    assert template.stem[0].isupper() and "MiniMax" in template.stem
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
