@@ -120,5 +120,3 @@ def test_cover_json_has_the_wall_time_and_the_compare_page(
     assert isinstance(doc["durationSeconds"], float) and 0 < doc["durationSeconds"] < 600
     assert doc["comparePage"].endswith("_compare.html") and Path(doc["comparePage"]).is_file()
     assert doc["outputs"][0]["durationSeconds"] == pytest.approx(12.0, abs=0.5)
-    plain = _cover(tmp_path, capsys, "--seed", "7")
-    assert plain["comparePage"] is None
