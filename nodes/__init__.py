@@ -87,14 +87,14 @@ _exports: dict[str, Any] | None = None
 
 
 def _serve_pricing() -> None:
-    """Inside ComfyUI: serve the price the frontend shows before Run (``nodes/pricing.py``)."""
+    """Inside ComfyUI: serve the price the frontend shows before Run (``pricing_route.py``)."""
     from .host import _prompt_server
 
     server = _prompt_server()
     if server is None:
         return
     try:
-        from .pricing import register_pricing_route
+        from .pricing_route import register_pricing_route
 
         register_pricing_route(server)
     except Exception as exc:  # the price before Run is a convenience: never block the pack

@@ -4,10 +4,8 @@ One step (audio in) runs on Runware: paid to Runware at the spec's price per res
 local Runware SANDBOX when neither ``RUNWARE_API_KEY`` (nor the config file's key) nor
 ``RUNWARE_API_URL`` is set. Two steps (a ``preprocess`` handle in) run on MiniMax's own API:
 billed by MiniMax on the user's MiniMax account, or the local MiniMax SANDBOX without
-``MINIMAX_API_KEY``/``MINIMAX_API_URL``. :func:`pricing_info` is what the frontend extension
-(``web/cover_price.js``) reads from ``GET /minimax_cover/pricing`` to show the price on the
-node, live as the widgets change, in every ComfyUI version (ComfyUI's own price badge exists
-only in newer V3 hosts).
+``MINIMAX_API_KEY``/``MINIMAX_API_URL``. The frontend extension (``web/cover_price.js``) shows
+the same before Run, from :mod:`.pricing_route`.
 """
 
 from __future__ import annotations
@@ -19,11 +17,7 @@ from typing import Any
 
 from .definition import PriceDef
 
-__all__ = ["PRICING_ROUTE", "Payee", "payee", "price_line", "pricing_info",
-           "register_pricing_route"]
-
-#: The route the frontend extension reads (relative to ComfyUI's API root).
-PRICING_ROUTE = "/minimax_cover/pricing"
+__all__ = ["Payee", "payee", "price_line"]
 
 
 @dataclass(frozen=True)
@@ -73,35 +67,3 @@ def price_line(price: PriceDef | None, values: Mapping[str, Any], who: Payee) ->
 
     return (f"Price: ~{format_usd(price.estimate(values))} ({price.count(values)} x "
             f"{format_usd(price.usd)} on Runware, before sending)")
-
-
-def pricing_info() -> dict[str, Any]:
-    """``{"nodes": {node_id: {"usd", "per"}}, "runware": Payee, "minimax": Payee}`` for the
-    cover nodes that have a price: what the frontend shows before Run."""
-    from ..plugin.hooks.registry import get_registry
-    from .cover_node import cover_definition
-
-    nodes: dict[str, Any] = {}
-    for spec in get_registry().models.values():
-        definition = cover_definition(spec)
-        if definition.price is not None:
-            nodes[definition.node_id] = {"usd": definition.price.usd,
-                                         "per": definition.price.per}
-    return {"nodes": nodes, "runware": payee(False).to_dict(),
-            "minimax": payee(True).to_dict()}
-
-
-def register_pricing_route(server: Any) -> bool:
-    """Serve :func:`pricing_info` at :data:`PRICING_ROUTE` on ComfyUI's ``PromptServer``
-    (``server.routes``, aiohttp); returns False when the host has no such table."""
-    routes = getattr(server, "routes", None)
-    if routes is None:
-        return False
-
-    @routes.get(PRICING_ROUTE)
-    async def pricing(request: Any) -> Any:
-        from aiohttp import web  # ComfyUI's own server library
-
-        return web.json_response(pricing_info())
-
-    return True

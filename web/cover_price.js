@@ -5,7 +5,7 @@
 // node's title bar in every version, live as the widgets change: numberResults x the price
 // per result, by who is paid (Runware; MiniMax when a preprocess handle is linked, the
 // two-step cover) and "SANDBOX: no cost" where the server has no key and the run would go
-// to the local sandbox. The server says which (GET /minimax_cover/pricing, nodes/pricing.py).
+// to the local sandbox. The server says which (GET /minimax_cover/pricing, nodes/pricing_route.py).
 // Status text: ComfyUI's text preview under a node is two lines high; the cover node writes
 // three (status, price, time), so the box is sized to its lines whenever the text changes.
 import { app } from "../../scripts/app.js";

@@ -88,7 +88,7 @@ def object_info() -> dict[str, Any]:
 
 def pricing() -> dict[str, Any]:
     """What the pack serves at ``/minimax_cover/pricing`` inside ComfyUI."""
-    from minimax_cover.nodes.pricing import pricing_info
+    from minimax_cover.nodes.pricing_route import pricing_info
 
     return pricing_info()
 

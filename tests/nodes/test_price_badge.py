@@ -98,7 +98,11 @@ def test_status_text_shows_the_price_before_submitting(comfy_stubs: Any,
 def test_pricing_info_for_the_frontend(monkeypatch: pytest.MonkeyPatch) -> None:
     """What ``web/cover_price.js`` reads before Run: the price per result of each cover node
     and who runs one-step and two-step covers (sandbox or not)."""
-    from minimax_cover.nodes.pricing import PRICING_ROUTE, pricing_info, register_pricing_route
+    from minimax_cover.nodes.pricing_route import (
+        PRICING_ROUTE,
+        pricing_info,
+        register_pricing_route,
+    )
 
     info = pricing_info()
     assert info["nodes"]["MiniMaxMusicCover"] == {"usd": PRICE, "per": "numberResults"}
