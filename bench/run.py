@@ -20,6 +20,7 @@ import batch  # noqa: E402
 import import_time  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
+import serve_load  # noqa: E402
 import startup  # noqa: E402
 import throughput  # noqa: E402
 
@@ -31,6 +32,7 @@ SUITE = {
     "import_time": import_time.main,
     "startup": startup.main,
     "memory": memory.main,
+    "serve_load": serve_load.main,
 }
 
 
