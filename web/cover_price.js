@@ -7,7 +7,8 @@
 // two-step cover) and "SANDBOX: no cost" where the server has no key and the run would go
 // to the local sandbox. The server says which (GET /minimax_cover/pricing, nodes/pricing_route.py).
 // Status text: ComfyUI's text preview under a node is two lines high; the cover node writes
-// three (status, price, time), so the box is sized to its lines whenever the text changes.
+// three (status, price, time), so the pack's nodes' boxes are sized to their lines whenever
+// the text changes.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 
@@ -83,8 +84,14 @@ export function fitTextPreview(node) {
   return true;
 }
 
-function isCover(node) {
-  return Boolean(pricing?.nodes?.[node?.comfyClass ?? node?.type]) || Boolean(node?.mmcCover);
+const CATEGORY = "audio/MiniMax Cover";
+
+// The pack's nodes (the cover node, the preprocess node...): their status text is sized.
+function isOurs(node) {
+  if (!node) return false;
+  const data = node.constructor?.nodeData ?? {};
+  const custom = String(data.python_module ?? "").startsWith("custom_nodes");
+  return Boolean(node.mmcCover) || (custom && String(data.category ?? "").startsWith(CATEGORY));
 }
 
 app.registerExtension({
@@ -94,7 +101,7 @@ app.registerExtension({
     api.addEventListener("progress_text", (event) => {
       const id = String(event.detail?.nodeId ?? "").split(":").pop();
       const node = app.graph?.getNodeById?.(Number(id)) ?? app.graph?.getNodeById?.(id);
-      if (!isCover(node)) return;
+      if (!isOurs(node)) return;
       // after the frontend's own listener has written the text
       setTimeout(() => fitTextPreview(node), 0);
     });

@@ -118,6 +118,15 @@ def test_the_status_text_box_shows_every_line(browser: Any, tmp_path: Path) -> N
             return [box.clientHeight, box.scrollHeight];""")
         assert scroll <= client, f"a line is hidden: {scroll} px of text in {client} px ({box})"
         browser.screenshot("status-text.png")
+        # another pack's node keeps ComfyUI's own box
+        browser.js("window.comfyAPI.api.api.dispatchCustomEvent('progress_text',"
+                   " {nodeId: '3', text: arguments[0]})", STATUS)
+        fitted = f"""return {APP}.graph.getNodeById(arguments[0]).widgets
+            .find(w => w.name === '$$node-text-preview')?.mmcLines ?? null"""
+        browser.wait(f"return {APP}.graph.getNodeById(3).widgets"
+                     ".some(w => w.name === '$$node-text-preview')", what="SaveAudio's text")
+        time.sleep(0.3)
+        assert browser.js(fitted, 2) == 3 and browser.js(fitted, 3) is None
 
 
 @pytest.mark.parametrize("template", [ONE_STEP, AUDITION, TWO_STEP], ids=lambda p: p.stem)
