@@ -3,9 +3,11 @@
 With no API key, ``cover`` and ``batch`` start the sandbox inside their own process; a job
 left unfinished there (a killed command) went with it: its synthetic results are gone and
 nothing was charged. ``resume`` closes such a job (``failed``, with the reason) instead of
-asking for a key it does not need. Only a sandbox job qualifies (the spending guard's hold says
-so, else its endpoint is on loopback) and only when nothing listens at its endpoint any more:
-a job of a paid service is never closed here.
+asking for a key it does not need. Only a Runware sandbox job qualifies (the spending guard's
+hold says so, else its endpoint is on loopback; the MiniMax sandbox keeps state on disk and is
+left to its backend)
+and only when nothing listens at its endpoint any more: a job of a paid service is never
+closed here.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def sandbox_ended(record: JobRecord, journal: Journal) -> str | None:
     from ..journal.ledger import Ledger
     from ..money.receipts import is_sandbox_row
 
+    if record.backend != "runware":  # only the Runware sandbox is known to live in memory
+        return None
     try:
         parts = urlsplit(record.endpoint or "")
         host, port = parts.hostname or "", parts.port
