@@ -5,9 +5,8 @@ left unfinished there (a killed command) went with it: its synthetic results are
 nothing was charged. ``resume`` closes such a job (``failed``, with the reason) instead of
 asking for a key it does not need. Only a Runware sandbox job qualifies (the spending guard's
 hold says so, else its endpoint is on loopback; the MiniMax sandbox keeps state on disk and is
-left to its backend)
-and only when nothing listens at its endpoint any more: a job of a paid service is never
-closed here.
+left to its backend) and only when nothing listens at its endpoint any more: a job of a paid
+service is never closed here.
 """
 
 from __future__ import annotations
