@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
-from typing import Any
 
 __all__ = ["add_parser", "cmd_account", "cmd_spend"]
 
@@ -40,35 +38,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def cmd_account(args: argparse.Namespace) -> int:
     from ..money.caps import load_caps
     from ..money.pricing import format_usd
-    from ..money.receipts import spend_report
-    from ..runware.backend import RunwareBackend
+    from ..runware.summary import account_summary
 
-    caps = load_caps()
-    backend = RunwareBackend()  # no key and no URL: the local sandbox, as for `cover`
-    try:
-        details = backend.account()
-        endpoint = backend.endpoint
-    finally:
-        backend.close()
-    today = spend_report(date.today())
-    doc: dict[str, Any] = {**details.to_dict(), "endpoint": endpoint,
-                           "spentTodayUsd": today.total_usd,
-                           "estimatedTodayUsd": today.estimated_usd, "caps": caps.to_dict()}
+    doc = account_summary()  # no key and no URL: the local sandbox, as for `cover`
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
-    label = "SANDBOX " if details.sandbox else ""
-    print(f"{label}account: {details.organization or '?'} ({endpoint})")
-    if backend.sandbox:
+    sandbox = bool(doc.get("sandbox"))
+    print(f"{'SANDBOX ' if sandbox else ''}account: {doc.get('organization') or '?'} "
+          f"({doc['endpoint']})")
+    if sandbox:
         print("  (no RUNWARE_API_KEY: the local sandbox answered; set the key for your "
               "Runware account)")
-    balance = format_usd(details.balance_usd) if details.balance_usd is not None else (
-        "unlimited" if details.sandbox else "not reported")
-    print(f"balance: {balance}")
-    estimated = (f" (of which {format_usd(today.estimated_usd)} estimated)"
-                 if today.estimated_usd else "")
-    print(f"spent today: {format_usd(today.total_usd)}{estimated}, from the journal")
-    print(f"caps: {caps.describe()}")
+    balance = doc.get("balanceUsd")
+    shown = format_usd(balance) if balance is not None else (
+        "unlimited" if sandbox else "not reported")
+    print(f"balance: {shown}")
+    estimated = (f" (of which {format_usd(doc['estimatedTodayUsd'])} estimated)"
+                 if doc.get("estimatedTodayUsd") else "")
+    print(f"spent today: {format_usd(doc['spentTodayUsd'])}{estimated}, from the journal")
+    print(f"caps: {load_caps().describe()}")
     return 0
 
 
