@@ -133,12 +133,15 @@ class MiniMaxCoverAudition:
             "optional": {
                 "source": ("AUDIO", {"tooltip": "The song that was covered, to compare "
                                                 "against (first clip of a batch)."}),
+                "preprocess": ("MINIMAX_COVER_PREPROCESS", {"tooltip":
+                               "The Preprocess node's handle: the song's sections are drawn "
+                               "over the source's picture."}),
             },
             "hidden": {"unique_id": "UNIQUE_ID"},
         }
 
     def audition(self, takes: Any, pick: int = 1, source: Any = None,
-                 unique_id: Any = None) -> dict[str, Any]:
+                 unique_id: Any = None, preprocess: Any = None) -> dict[str, Any]:
         """Write previews and pictures; return the ``ui`` list and the picked take."""
         from ..plugin.audio import write_audio
         from ..plugin.audition.pictures import picture_png
@@ -167,11 +170,18 @@ class MiniMaxCoverAudition:
                 "duration": round(clip.duration_s, 3), "axis": round(axis, 3),
                 "sample_rate": clip.sample_rate, "channels": clip.channels,
             })
-            if take is not None:
+            if take is None:
+                entries[-1]["sections"] = _sections(preprocess)
+            else:
                 audio_items.append(audio)
         ui = {UI_KEY: entries, "audio": audio_items, "pick": [index]}
         chosen = clips[index - 1]
         return {"ui": ui, "result": (to_comfy_audio(chosen), index, takes)}
+
+
+def _sections(handle: Any) -> list[dict[str, Any]]:
+    """The sections of a two-step handle as ``[{start, end, label}]`` (none: empty)."""
+    return [s.to_dict() for s in getattr(handle, "structure", None) or []]
 
 
 #: ``(node_id, class, display_name)`` registered by ``nodes/plugin.py``.

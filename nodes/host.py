@@ -162,9 +162,13 @@ class NodeReporter:
         """Final status text: takes, price, elapsed time and the sandbox label."""
         self.sandbox = self.sandbox or bool(result.sandbox)
         count = len(result.outputs)
-        self.send_text(status_text(f"done, {count} take{'s' if count != 1 else ''}",
-                                   elapsed_s=time.monotonic() - self.started,
-                                   cost=result.cost_total, sandbox=self.sandbox))
+        text = status_text(f"done, {count} take{'s' if count != 1 else ''}",
+                           elapsed_s=time.monotonic() - self.started,
+                           cost=result.cost_total, sandbox=self.sandbox)
+        text += f"\nProvider: {result.backend}"  # which provider ran it, at what price
+        if result.cost_total is None and result.estimated_cost is not None:
+            text += f" (~${result.estimated_cost:.2f}, {result.price_source})"
+        self.send_text(text)
         if self._bar is not None and self._bar_total:
             try:
                 self._bar.update_absolute(self._bar_total, self._bar_total)

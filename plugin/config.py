@@ -25,6 +25,7 @@ from .redaction import register_secret
 __all__ = [
     "CONFIG_KEY",
     "config_file",
+    "read_setting",
     "resolve_api_key",
     "resolve_base_url",
     "save_api_key",
@@ -133,3 +134,17 @@ def save_api_key(key: str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def read_setting(name: str, env: str | None = None) -> Any:
+    """A setting: the environment variable ``env`` when set and not empty, else ``name`` in
+    ``config.json`` (any JSON value), else ``None``. Read on every call, never cached.
+
+    :param name: the key in ``config.json`` (e.g. ``"minimax_plan"``).
+    :param env: the variable that overrides it (e.g. ``"MINIMAX_PLAN"``).
+    """
+    if env is not None:
+        value = _clean(os.environ.get(env))
+        if value is not None:
+            return value
+    return _read_config(config_file()).get(name)

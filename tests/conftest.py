@@ -22,10 +22,14 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MINIMAX_COVER_LOAD_PLUGINS", "")
     monkeypatch.delenv("MINIMAX_COVER_BLOCK_PLUGINS", raising=False)
     from minimax_cover.plugin.hooks import registry
+    from minimax_cover.plugin.minimax.cache import forget_handles
     from minimax_cover.plugin.money.balance import forget_balances
+    from minimax_cover.plugin.transport.ratelimit import forget_limiters
 
     registry.reset_registry()
     forget_balances()  # each test's jobs ask their sandbox's balance afresh
+    forget_handles()  # two-step handles a previous test's process state knew
+    forget_limiters()  # each test's endpoints start with an empty rate window
     yield tmp_path
     registry.reset_registry()
 

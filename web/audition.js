@@ -32,6 +32,10 @@ const CSS = `
 .mmc-audition .mmc-cursor{position:absolute;top:0;bottom:0;width:2px;margin-left:-1px;
   background:#fff;opacity:.85;pointer-events:none;left:0}
 .mmc-audition audio{width:100%;height:28px;margin-top:3px}
+.mmc-audition .mmc-section{position:absolute;top:0;bottom:0;opacity:.3;pointer-events:none;
+  border-right:1px solid #0009;box-sizing:border-box}
+.mmc-audition .mmc-section span{position:absolute;left:3px;top:2px;font-size:10px;line-height:1;
+  color:#fff;text-shadow:0 0 2px #000;white-space:nowrap}
 `;
 
 function addStyle() {
@@ -53,6 +57,29 @@ function clock(t) {
   if (!isFinite(t)) t = 0;
   const m = Math.floor(t / 60), s = t - m * 60;
   return `${m}:${s < 10 ? "0" : ""}${s.toFixed(1)}`;
+}
+
+// The song's sections (from the Preprocess node) as bands over the source's picture.
+const SECTION_COLORS = {
+  intro: "#6b8cff", verse: "#4fb286", "pre-chorus": "#c9a227", chorus: "#e0655b",
+  bridge: "#a46bd6", outro: "#5a7bd8", inst: "#8a8f98", silence: "#3a3d42",
+};
+
+function sectionBands(entry) {
+  const axis = entry.axis || entry.duration || 1;
+  return (entry.sections || []).filter((s) => s.end > s.start).map((s) => {
+    const band = document.createElement("div");
+    band.className = "mmc-section";
+    band.dataset.label = s.label;
+    band.title = `${s.label} ${clock(s.start)}–${clock(s.end)}`;
+    band.style.left = `${(100 * s.start) / axis}%`;
+    band.style.width = `${(100 * (Math.min(s.end, axis) - s.start)) / axis}%`;
+    band.style.background = SECTION_COLORS[s.label] || "#777";
+    const label = document.createElement("span");
+    label.textContent = s.label;
+    band.appendChild(label);
+    return band;
+  });
 }
 
 // One panel per node: its DOM, players and A/B state.
@@ -159,7 +186,7 @@ class AuditionPanel {
     img.draggable = false;
     const cursor = document.createElement("div");
     cursor.className = "mmc-cursor";
-    pic.append(img, cursor);
+    pic.append(img, ...sectionBands(entry), cursor);
     pic.addEventListener("click", (ev) => {
       const r = pic.getBoundingClientRect();
       const t = Math.max(0, (ev.clientX - r.left) / r.width) * (entry.axis || entry.duration);

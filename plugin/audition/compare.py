@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..errors import AudioError
@@ -41,6 +41,8 @@ class Clip:
     seed: int | None = None
     cost: float | None = None
     audio: Audio | None = None
+    #: The song's structure (``[{start, end, label}]``), drawn over its picture.
+    sections: list[dict[str, Any]] | None = None
 
 
 def href_for(path: Path, page_dir: Path, embed: bool = False) -> str:
@@ -103,7 +105,7 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
             label=label, href=href,
             picture=picture_png(audio, axis_seconds=axis, style=style),
             duration_s=audio.duration_s, name=name, seed=clip.seed, cost=clip.cost,
-            is_source=is_source, exists=path.is_file()))
+            is_source=is_source, exists=path.is_file(), sections=clip.sections))
     text = render_page(tracks, info, axis_seconds=axis)
     tmp = page.with_name(page.name + ".part")
     tmp.write_text(text, encoding="utf-8")
@@ -134,13 +136,15 @@ def page_path_for_files(files: Sequence[str | os.PathLike[str]]) -> Path:
 
 
 def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, *,
-                    output: str | os.PathLike[str] | None = None, embed: bool = False) -> Path:
+                    output: str | os.PathLike[str] | None = None, embed: bool = False,
+                    sections: list[dict[str, Any]] | None = None) -> Path:
     """Write the audition page of a finished job next to its takes; return its path.
 
     :param result: what :func:`~..jobs.pipeline.cover` returned (takes saved to files).
     :param source: the song, when it is a local file (a URL or media UUID gets no player:
         the page loads nothing from the network).
     :param output: the page's path (default :func:`page_path_for`).
+    :param sections: the song's structure, drawn over the source's picture.
     :raises AudioError: the job saved no file.
     """
     if not result.files:
@@ -150,13 +154,22 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
     info = PageInfo(
         title=f"Cover audition: {Path(source).name if is_local_file(source) else result.task_uuid}",
         prompt=request.get("positivePrompt"), lyrics=settings.get("lyrics"),
-        model=request.get("model"), backend=result.backend_label, task_uuid=result.task_uuid,
+        model=request.get("model"), backend=_ran_on(result), task_uuid=result.task_uuid,
         sandbox=result.sandbox, cost_total=result.cost_total,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     takes = [Clip(out.path, seed=out.seed, cost=out.cost, audio=out.audio)
              for out in result.outputs if out.path is not None]
-    src = Clip(Path(source)) if is_local_file(source) else None  # type: ignore[arg-type]
+    src = Clip(Path(source), sections=sections) if is_local_file(  # type: ignore[arg-type]
+        source) else None
     return build_page(src, takes, output or page_path_for(result), info=info, embed=embed)
+
+
+def _ran_on(result: CoverResult) -> str:
+    """Where the job ran, with its estimated price when the provider reports no cost."""
+    if result.cost_total is None and result.estimated_cost is not None and not result.sandbox:
+        return (f"{result.backend_label}, ~${result.estimated_cost:.2f} "
+                f"({result.price_source or 'price table'})")
+    return result.backend_label
 
 
 def is_local_file(source: object) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .png import png_size
+from .sections import sections_html
 
 __all__ = ["CSP", "PageInfo", "Track", "render_page"]
 
@@ -38,6 +39,8 @@ class Track:
     :param cost: the take's cost in USD, when known.
     :param is_source: True for the song the takes cover.
     :param exists: False when the audio file was not found (the card says so).
+    :param sections: the song's structure (``[{start, end, label}]`` in seconds), drawn over
+        the picture (:mod:`.sections`); ``None``: not known.
     """
 
     label: str
@@ -49,6 +52,7 @@ class Track:
     cost: float | None = None
     is_source: bool = False
     exists: bool = True
+    sections: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -123,7 +127,7 @@ def _card(index: int, track: Track, axis_seconds: float) -> str:
         f"{_ruler(axis_seconds)}"
         f'<div class="pic"><img alt="waveform and spectrogram of {_e(track.label)}" '
         f'width="{width}" height="{height}" src="data:image/png;base64,{picture}">'
-        f'<div class="cursor"></div></div>'
+        f'{sections_html(track.sections, axis_seconds)}<div class="cursor"></div></div>'
         f'<audio controls preload="auto" src="{_e(track.href)}"></audio>{missing}'
         f"</section>"
     )

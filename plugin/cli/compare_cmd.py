@@ -94,12 +94,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
         info.sandbox = bool(summary.get("sandbox"))
         info.cost_total = summary.get("costTotal")
     takes = [Clip(f, seed=s, cost=c) for f, s, c in zip(files, seeds, costs, strict=True)]
-    page = build_page(source, takes, args.output, info=info, embed=args.embed)
+    page = build_page(_with_sections(source), takes, args.output, info=info, embed=args.embed)
     if args.json:
         print(json.dumps({"page": str(page), "tracks": len(takes) + (source is not None)}))
     else:
         print(page)
     return 0
+
+
+def _with_sections(source: Path | None) -> Any:
+    """The source as a :class:`Clip` with its sections when step 1 analysed it before."""
+    if source is None:
+        return None
+    from ..audition import Clip
+    from ..minimax.cache import song_sections
+
+    _, sections = song_sections(source)
+    return Clip(source, sections=sections) if sections else source
 
 
 def add_compare_option(p: argparse.ArgumentParser, *, batch: bool = False) -> None:
@@ -118,9 +129,12 @@ def write_compare_page(args: argparse.Namespace, source: Any, result: CoverResul
     if not getattr(args, "compare", False):
         return None
     from ..audition import page_for_result
+    from ..minimax.cache import song_sections
 
-    page = page_for_result(result, source if isinstance(source, (str, Path)) else None,
-                           embed=bool(getattr(args, "compare_embed", False)))
+    song, sections = song_sections(source)  # a handle's song, sections known from step 1
+    page = page_for_result(result, song if song is not None else (
+        source if isinstance(source, (str, Path)) else None),
+        embed=bool(getattr(args, "compare_embed", False)), sections=sections)
     if not getattr(args, "quiet", False):
         print(f"compare page: {page}", file=sys.stderr)
     return page

@@ -152,9 +152,11 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
     source: Any = args.song
     if args.preprocess:
+        from ..minimax.cache import note_handle
         from ..minimax.handle import CoverHandle
 
         source = CoverHandle.from_dict(json.loads(args.preprocess.read_text(encoding="utf-8")))
+        note_handle(source)  # its song's path and hash: an expired handle can be made again
     elif source is None:
         raise SpecValidationError([Violation("SONG", "is required (or --preprocess)",
                                              has_value=False)])
@@ -246,6 +248,10 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
 
     banner = "SANDBOX (synthetic audio, not MiniMax)" if result.sandbox else result.backend_label
     print(f"cover {result.task_uuid} via {banner}" + (" [resumed]" if result.resumed else ""))
+    note = next((r.get("preprocess_note") for r in result.response
+                 if isinstance(r, dict) and r.get("preprocess_note")), None)
+    if note:  # two-step: a cached handle reused, or an expired one made again
+        print(f"  two-step: {note}")
     for out in result.outputs:
         duration = _duration(out.path)
         cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"
@@ -254,6 +260,8 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
     if seed is not None:
         print(f"seed: {seed} (same song, prompt and --seed {seed} make these takes again)")
     total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
+    if result.cost_total is None and result.estimated_cost is not None:  # e.g. MiniMax
+        total = f"~${result.estimated_cost:.4f} on {result.backend} ({result.price_source})"
     print(f"total cost: {total}" + ("  (sandbox: nothing was charged)" if result.sandbox else ""))
 
 

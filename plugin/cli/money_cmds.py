@@ -84,7 +84,7 @@ def cmd_spend(args: argparse.Namespace) -> int:
         return 0
     for e in report.entries:
         mark = "~" if e.cost_kind == "estimated" else " "
-        tag = "  [sandbox]" if e.sandbox else ""
+        tag = (f"  on {e.provider}" if e.provider else "") + ("  [sandbox]" if e.sandbox else "")
         seeds = ",".join("?" if s is None else str(s) for s in e.seeds) or "-"
         print(f"{e.day} {local_time(e.created_at)}  {e.status:<9} "
               f"{mark}{format_usd(e.cost_usd):>8}  {e.task_uuid}  seeds {seeds}{tag}")

@@ -2,7 +2,10 @@
 
 Prints the lyrics MiniMax heard, the song's sections and the handle; ``-o handle.json`` saves
 the handle for ``minimax-cover cover --preprocess handle.json --lyrics-file edited.txt``.
-Without ``MINIMAX_API_KEY`` it runs against the local MiniMax sandbox and says so.
+A song preprocessed before reuses its live handle (the preprocess cache, :mod:`..minimax.cache`)
+and says so; ``--fresh`` asks MiniMax again. ``--lyrics-skeleton`` writes the structure as
+section tags for an instrumental cover. Without ``MINIMAX_API_KEY`` it runs against the local
+MiniMax sandbox and says so.
 """
 
 from __future__ import annotations
@@ -32,11 +35,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="write the handle here")
     p.add_argument("--lyrics-out", type=Path, metavar="LYRICS.txt",
                    help="also write the extracted lyrics here, ready to edit")
+    p.add_argument("--lyrics-skeleton", type=Path, metavar="SKELETON.txt",
+                   help="write the song's structure as section tags ([Intro], [Verse 1], "
+                        "[Chorus]...), lyrics for an instrumental cover")
+    p.add_argument("--fresh", action="store_true",
+                   help="analyse the song again even if a live handle for it is cached")
     p.add_argument("--json", action="store_true", help="print the handle as JSON on stdout")
     p.set_defaults(func=cmd_preprocess)
 
 
 def _read_song(song: str) -> tuple[bytes | None, str | None]:
+    """``(bytes, None)`` for a file (checked against the limits), ``(None, url)`` for a URL."""
     from ..spec.predicates import is_url
 
     if is_url(song.strip()):
@@ -52,7 +61,10 @@ def _read_song(song: str) -> tuple[bytes | None, str | None]:
 
 
 def _describe(handle: Any) -> str:
-    lines = [f"handle: {handle.feature_id} (valid 24 h; inputs.audio {handle.audio_input})"]
+    from ..minimax.cache import describe_reuse
+
+    valid = describe_reuse(handle).split(", ", 1)[1]
+    lines = [f"handle: {handle.feature_id} ({valid}; inputs.audio {handle.audio_input})"]
     if handle.audio_duration_s is not None:
         lines.append(f"duration: {handle.audio_duration_s:.1f} s")
     lines.append("structure:")
@@ -63,8 +75,12 @@ def _describe(handle: Any) -> str:
 
 
 def cmd_preprocess(args: argparse.Namespace) -> int:
-    """Run step 1 and print (or save) the handle."""
+    """Run step 1 (or reuse a cached handle) and print (or save) the handle."""
+    import os
+
     from ..hooks.registry import get_registry
+    from ..minimax.skeleton import lyrics_skeleton
+    from ..money.providers import provider_price
 
     data, url = _read_song(args.song)
     backend = get_registry().backend("minimax")
@@ -72,9 +88,18 @@ def cmd_preprocess(args: argparse.Namespace) -> int:
         if backend.sandbox:
             print(f"SANDBOX: {backend.label}; set MINIMAX_API_KEY for MiniMax's API",
                   file=sys.stderr)
-        handle = backend.preprocess(data, audio_url=url)
+        path = os.path.abspath(args.song) if data is not None else None
+        handle = backend.preprocess(data, audio_url=url, song_path=path, fresh=args.fresh)
+        note = getattr(backend, "last_note", None)
     finally:
         backend.close()
+    if note:
+        print(f"{note} (--fresh to analyse again)", file=sys.stderr)
+    else:
+        price = provider_price("minimax")
+        mark = " (estimate)" if price.estimate else ""
+        print(f"preprocessed on {backend.label}: ${price.preprocess_usd:.2f}{mark}",
+              file=sys.stderr)
     doc = handle.to_dict()
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -83,8 +108,12 @@ def cmd_preprocess(args: argparse.Namespace) -> int:
     if args.lyrics_out:
         args.lyrics_out.write_text(handle.formatted_lyrics + "\n", encoding="utf-8")
         print(f"lyrics written to {args.lyrics_out}", file=sys.stderr)
+    if args.lyrics_skeleton:
+        args.lyrics_skeleton.write_text(lyrics_skeleton(handle.structure) + "\n",
+                                        encoding="utf-8")
+        print(f"lyrics skeleton written to {args.lyrics_skeleton}", file=sys.stderr)
     if args.json:
-        print(json.dumps(doc, indent=2))
+        print(json.dumps({**doc, "reused": bool(note)}, indent=2))
     else:
         print(_describe(handle))
     return 0

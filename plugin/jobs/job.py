@@ -307,7 +307,10 @@ class CoverJob:
             return
         ctx.backend_name = backend or self.registry.hook.choose_backend(request=self.request,
                                                                         context=ctx)
-        ctx.backend = self.registry.backend(ctx.backend_name, **(backend_options or {}))
+        from .providers import build_backend  # the provider order, failover before acceptance
+
+        ctx.backend = build_backend(self.registry, ctx, ctx.backend_name,
+                                    explicit=backend is not None, options=backend_options)
 
     # ------------------------------------------------------------------ shortcuts
 
@@ -534,6 +537,8 @@ class CoverJob:
 
     def finish(self, outcome: TaskResult, started: float) -> CoverResult:
         """Mark the job saved, build the result and call ``on_job_done``."""
+        from ..money.providers import job_estimate  # priced by the provider that ran it
+
         if self.journal is not None:
             self.journal.finish(self.task_uuid, cost=outcome.cost_total, owner=self.owner)
             self.owner = None  # finish ended the lease: no second write to release it
@@ -544,8 +549,8 @@ class CoverJob:
             backend=backend.name, backend_label=backend.label, sandbox=backend.sandbox,
             cost_total=outcome.cost_total, resumed=self.resumed, warnings=list(self.warnings),
             response=[r.raw for r in outcome.results],
-            estimated_cost=self.spec.estimated_cost_usd(self.request),
-            price_source="price table",
+            estimated_cost=job_estimate(self.context, self.request),
+            price_source=getattr(backend, "price_source", None) or "price table",
         )
         log.info("task %s: %d file(s) in %.1f s", self.task_uuid, len(result.outputs),
                  time.monotonic() - started)

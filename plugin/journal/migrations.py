@@ -95,6 +95,30 @@ def m006_spend(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_spend_created_at ON spend (created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_created_at ON jobs (created_at)")
 
+@migration
+def m012_preprocess_cache(db: sqlite3.Connection) -> None:
+    """The two-step preprocess cache (:mod:`.handles`): one MiniMax ``cover_feature_id`` per
+    song content, model, endpoint and key fingerprint (never the key), with the handle's JSON,
+    the song's path and content hash, and when it was made and stops being valid."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS preprocess_cache (
+            cache_key    TEXT PRIMARY KEY,
+            feature_id   TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            song_path    TEXT,
+            endpoint     TEXT NOT NULL,
+            model        TEXT NOT NULL,
+            handle_json  TEXT NOT NULL,
+            created_at   REAL NOT NULL,
+            expires_at   REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_preprocess_cache_feature "
+               "ON preprocess_cache (feature_id)")
+
+
 def _applied(db: sqlite3.Connection) -> set[str]:
     exists = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"

@@ -98,6 +98,10 @@ class MiniMaxBackend:
 
         self._sandbox: MiniMaxSandbox | None = None
         self._handles: dict[str, CoverHandle] = {}
+        #: What the last :meth:`preprocess` did, for users ("reused handle from 09:14, ...").
+        self.last_note: str | None = None
+        #: The handle made again when MiniMax no longer knew the one given (:meth:`_renew`).
+        self.renewed: CoverHandle | None = None
         if offline is None:
             offline = client is None and not (api_key or os.environ.get(MINIMAX_API_KEY_ENV)) \
                 and not (base_url or os.environ.get(MINIMAX_API_URL_ENV))
@@ -132,20 +136,58 @@ class MiniMaxBackend:
 
     # ------------------------------------------------------------------ step 1
 
-    def preprocess(self, data: bytes | None = None, *, audio_url: str | None = None
-                   ) -> CoverHandle:
-        """Preprocess a song (step 1) and remember its handle for :meth:`run`."""
-        handle = self.client.preprocess(data, audio_url=audio_url)
-        if self.sandbox and not handle.sandbox:
-            from dataclasses import replace
+    def preprocess(self, data: bytes | None = None, *, audio_url: str | None = None,
+                   song_path: str | None = None, fresh: bool = False) -> CoverHandle:
+        """Preprocess a song (step 1) and remember its handle for :meth:`run`.
 
+        A song given as bytes is looked up in the preprocess cache first (:mod:`.cache`): a
+        live handle is reused (:attr:`last_note` says so) unless ``fresh``; a new one is
+        cached with the song's ``song_path`` and content hash.
+        """
+        from dataclasses import replace
+
+        from .cache import (
+            PreprocessCache,
+            cache_key,
+            content_hash,
+            describe_reuse,
+            refresh_margin_s,
+            stamped,
+        )
+
+        self.last_note = None
+        key = song_hash = None
+        cache = PreprocessCache()
+        # the built-in sandbox listens on a new port each run but keeps its songs (state_dir)
+        where = "minimax-sandbox" if self.sandbox else self.endpoint
+        if data is not None:
+            song_hash = content_hash(data)
+            key = cache_key(song_hash, self.client.model, where,
+                            getattr(self.client, "key_fingerprint", ""))
+            cached = None if fresh else cache.lookup(key, margin_s=refresh_margin_s())
+            if cached is not None:
+                if song_path and song_path != cached.song_path:  # where the song is now
+                    cached = stamped(cached, song_path=song_path, song_hash=song_hash)
+                    cache.store(key, cached, endpoint=where, model=self.client.model)
+                self.last_note = describe_reuse(cached)
+                self._handles[cached.feature_id.lower()] = cached
+                return cached
+        handle = self.client.preprocess(data, audio_url=audio_url)
+        handle = stamped(handle, song_path=song_path, song_hash=song_hash)
+        if self.sandbox and not handle.sandbox:
             handle = replace(handle, sandbox=True)
+        if key is not None:
+            cache.store(key, handle, endpoint=where, model=self.client.model)
         self._handles[handle.feature_id.lower()] = handle
         return handle
 
     def upload_audio(self, data: bytes, *, mime: str | None = None) -> str:
-        """Staging is step 1: preprocess ``data``; returns the handle's ``inputs.audio`` form."""
-        return self.preprocess(data).audio_input
+        """Staging is step 1: preprocess ``data`` (or reuse its cached handle); returns the
+        handle's ``inputs.audio`` form."""
+        handle = self.preprocess(data)
+        if self.last_note:
+            log.info("MiniMax: %s", self.last_note)
+        return handle.audio_input
 
     # ------------------------------------------------------------------ step 2
 
@@ -179,7 +221,12 @@ class MiniMaxBackend:
         if is_url(audio):
             return {"audio_url": audio}, None
         fid = feature_id_from_input(audio)
-        return {"cover_feature_id": fid}, self._handles.get(fid)
+        handle = self._handles.get(fid)
+        if handle is None:
+            from .cache import known_handle
+
+            handle = known_handle(fid)  # a handle file, a node's socket, the cache
+        return {"cover_feature_id": fid}, handle
 
     def run(
         self,
@@ -219,9 +266,10 @@ class MiniMaxBackend:
             seed = (int(base_seed) + i) % (_MAX_SEED + 1)
             emit("processing")
             try:
-                payload, extra = self.client.generate(
-                    str(request["positivePrompt"]), lyrics, audio_setting=setting,
-                    output_format="url" if use_url else "hex", seed=seed, **source)
+                payload, extra, source = self._generate(
+                    source, handle, str(request["positivePrompt"]), lyrics,
+                    audio_setting=setting, output_format="url" if use_url else "hex",
+                    seed=seed)
             except (OutcomeUnknownError, Interrupted):
                 raise
             except APIError as exc:
@@ -242,6 +290,80 @@ class MiniMaxBackend:
         emit("done")
         return TaskResult.from_results(task_uuid, results)
 
+    def _generate(self, source: dict[str, str], handle: CoverHandle | None, prompt: str,
+                  lyrics: str | None, **options: Any
+                  ) -> tuple[bytes | str, dict[str, Any], dict[str, str]]:
+        """One generation; an expired or unknown handle is made again from its song when it
+        is at hand and the (refused, unpaid) generation sent once more (:mod:`.renewal`).
+
+        :returns: ``(payload, extra_info, source)``, ``source`` the one that worked.
+        """
+        from .renewal import HandleExpiredError, expired_message, is_unknown_handle, renewable_song
+
+        fid = source.get("cover_feature_id")
+        if self.renewed is not None and self.renewed.feature_id.lower() == fid:
+            handle = self.renewed  # made again for an earlier result of this job
+        if fid is not None and handle is not None and handle.expired:
+            source = self._renew(fid, handle)  # known dead: do not send it at all
+        try:
+            payload, extra = self.client.generate(prompt, lyrics, **options, **source)
+            return payload, extra, source
+        except InvalidParameterError as exc:
+            fid = source.get("cover_feature_id")
+            if fid is None or not is_unknown_handle(exc):
+                raise
+            if renewable_song(handle) is None:
+                raise HandleExpiredError(expired_message(fid, handle), status_code=2013,
+                                         code="2013", parameter="cover_feature_id") from exc
+            source = self._renew(fid, handle)
+        payload, extra = self.client.generate(prompt, lyrics, **options, **source)
+        return payload, extra, source
+
+    def _renew(self, feature_id: str, handle: CoverHandle | None) -> dict[str, str]:
+        """Preprocess the handle's song again (fresh); raises when it is not at hand."""
+        from .renewal import HandleExpiredError, expired_message, renewable_song
+
+        song = renewable_song(handle)
+        if song is None:
+            raise HandleExpiredError(expired_message(feature_id, handle),
+                                     parameter="cover_feature_id")
+        data, path = song
+        fresh = self.preprocess(data, song_path=path)  # a newer cached handle will do
+        if fresh.feature_id.lower() == feature_id.lower():
+            fresh = self.preprocess(data, song_path=path, fresh=True)
+        log.warning("MiniMax no longer knows handle %s: preprocessed %s again (handle %s); "
+                    "the refused generation was not charged", feature_id, path,
+                    fresh.feature_id)
+        self.renewed = fresh
+        self.last_note = (f"MiniMax no longer knew handle {feature_id}: {path} was preprocessed "
+                          f"again (handle {fresh.feature_id}; the refused request was not "
+                          "charged)")
+        return {"cover_feature_id": fresh.feature_id.lower()}
+
+    @property
+    def price_per_result_usd(self) -> float | None:
+        """The configured price of one cover on MiniMax (:mod:`..money.providers`)."""
+        from ..money.providers import provider_price
+
+        return provider_price(self.name).cover_usd
+
+    @property
+    def price_source(self) -> str:
+        """Where :meth:`price` comes from, as quotes and receipts say it."""
+        from ..money.providers import provider_price
+
+        estimate = " (estimate: MiniMax publishes no price)" if provider_price(
+            self.name).estimate else ""
+        return f"MiniMax price setting{estimate}"
+
+    def price(self, request: dict[str, Any]) -> float | None:
+        """The request's price from the provider price table (MiniMax publishes none: a
+        configured estimate, :mod:`..money.providers`); nothing is sent."""
+        from ..money.providers import provider_price
+
+        count = int(MINIMAX_MUSIC_COVER.value(request, "numberResults"))
+        return provider_price(self.name).cover_price(count)
+
     def _result(self, task_uuid: str, index: int, seed: int, payload: bytes | str,
                 extra: dict[str, Any], fmt: str, output_type: str,
                 settings: dict[str, Any] | None) -> GenerationResult:
@@ -257,7 +379,7 @@ class MiniMaxBackend:
                 data_uri, b64 = f"data:{mime_type(fmt)};base64,{b64}", None
         raw = {"taskType": "audioInference", "taskUUID": task_uuid, "seed": seed,
                "resultIndex": index, "extra_info": extra, "sandbox": self.sandbox,
-               "backend": self.name}
+               "backend": self.name, "preprocess_note": self.last_note}
         return GenerationResult(
             task_uuid=task_uuid, audio_uuid=str(uuid.uuid4()), seed=seed, cost=None, url=url,
             data_uri=data_uri, base64_data=b64, status="success", raw=raw, result_index=index)

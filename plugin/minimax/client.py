@@ -11,12 +11,15 @@ Two calls, both ``POST`` with ``Authorization: Bearer <key>`` and a JSON body:
 
 Errors come as HTTP 200 with a non-zero ``base_resp.status_code``; :mod:`.errors` maps them
 onto the exception tree. Environment: ``MINIMAX_API_KEY`` (when no ``api_key`` is given),
-``MINIMAX_API_URL`` (default ``https://api.minimax.io``).
+``MINIMAX_API_URL`` (default ``https://api.minimax.io``), ``MINIMAX_PLAN`` (the rate tier, see
+:mod:`.plan`: every attempt takes a slot of the process's limiter for the endpoint, and a
+rate-limit answer pauses the other threads as long as this one backs off).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -113,6 +116,11 @@ class MiniMaxClient(SessionClient):
         self._sleep = sleep or time.sleep
         self._init_session(http_client)
         self.sandbox = False
+        from .plan import minimax_limiter
+
+        self.limiter = minimax_limiter(self.base_url)
+        #: Identifies the key without revealing it (part of the preprocess cache's key).
+        self.key_fingerprint = hashlib.sha256(f"minimax-key\0{key}".encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"MiniMaxClient(base_url={self.base_url!r}, model={self.model!r})"
@@ -131,7 +139,7 @@ class MiniMaxClient(SessionClient):
             retryable: bool
             try:
                 log.debug("POST %s (attempt %d)", path, attempt + 1)
-                with exchange(timeout, f"MiniMax {operation}"):  # total deadline too
+                with self.limiter.slot(), exchange(timeout, f"MiniMax {operation}"):
                     resp = self._session.post(self.base_url + path, data=data,
                                               headers=headers, timeout=timeout.as_requests())
             except requests.exceptions.RequestException as exc:
@@ -151,6 +159,8 @@ class MiniMaxClient(SessionClient):
             delay = self.retry_policy.delay(attempt) if retryable else None
             if delay is None:
                 raise error
+            if isinstance(error, RateLimitError):
+                self.limiter.refused(delay)  # refused, nothing paid: everyone holds off
             log.info("%s; retrying in %.1f s", error, delay)
             self._sleep(delay)
             attempt += 1

@@ -44,7 +44,8 @@ def error_from_base_resp(code: int, message: str, *, operation: str) -> APIError
                                    code=str(code))
     if code in _CREDIT_CODES:
         return InsufficientCreditsError(
-            f"{head}; add balance or wait for the next Token Plan window (nothing was run)",
+            f"MiniMax {operation} refused: the account's balance is too low (code {code}: "
+            f"{msg}); add balance or wait for the next Token Plan window (nothing was run)",
             status_code=code, code=str(code))
     if code in _RATE_CODES:
         return RateLimitError(head, status_code=code, code=str(code))

@@ -103,6 +103,9 @@ class CoverHandle:
     :param audio_duration_s: duration of the analysed audio.
     :param created_at: UNIX time of the preprocess call.
     :param backend: the backend that can consume the handle (default ``"minimax"``).
+    :param song_path: where the song was read from (``None``: bytes in memory or a URL), so an
+        expired handle can be made again while the file holds the same content.
+    :param content_hash: SHA-256 of the song's bytes as sent (``None``: a URL).
     """
 
     feature_id: str
@@ -112,6 +115,8 @@ class CoverHandle:
     created_at: float = field(default_factory=time.time)
     backend: str = "minimax"
     sandbox: bool = False
+    song_path: str | None = None
+    content_hash: str | None = None
 
     @property
     def audio_input(self) -> str:
@@ -139,6 +144,10 @@ class CoverHandle:
         """True once :attr:`expires_at` has passed (preprocess the song again)."""
         return time.time() >= self.expires_at
 
+    def remaining_s(self, now: float | None = None) -> float:
+        """Seconds until :attr:`expires_at` (negative once expired)."""
+        return self.expires_at - (time.time() if now is None else now)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (what ``minimax-cover preprocess -o handle.json`` writes)."""
         return {
@@ -152,6 +161,8 @@ class CoverHandle:
             "expires_at": self.expires_at,
             "backend": self.backend,
             "sandbox": self.sandbox,
+            "song_path": self.song_path,
+            "content_hash": self.content_hash,
         }
 
     @classmethod
@@ -177,6 +188,8 @@ class CoverHandle:
             created_at=float(data.get("created_at") or time.time()),
             backend=str(data.get("backend") or "minimax"),
             sandbox=bool(data.get("sandbox", False)),
+            song_path=_text(data.get("song_path")),
+            content_hash=_text(data.get("content_hash")),
         )
 
     @classmethod
@@ -200,3 +213,7 @@ class CoverHandle:
             audio_duration_s=duration_s,
             sandbox=sandbox,
         )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None

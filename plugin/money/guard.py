@@ -85,7 +85,9 @@ def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool) -> f
     :returns: the estimate in USD, or ``None`` when the model has no price.
     :raises SpendingCapError: a cap would be passed; nothing was sent.
     """
-    estimate = context.spec.estimated_cost_usd(request)
+    from .providers import job_estimate
+
+    estimate = job_estimate(context, request)  # the price of the provider that runs it
     context.extra[ESTIMATE_KEY] = estimate
     caps = load_caps()
     if estimate is None:

@@ -34,7 +34,9 @@ def preflight(context: JobContext, request: dict[str, Any]) -> float | None:
     :raises InsufficientBalanceError: the account's balance is below the price.
     :raises SpendingCapError: the price would pass the per-job or the daily cap.
     """
-    estimate = context.spec.estimated_cost_usd(request)
+    from .providers import job_estimate
+
+    estimate = job_estimate(context, request)
     require_balance(context.backend, estimate, what="job")
     if guard_active(context.registry):
         check_caps(request, context, hold=False)

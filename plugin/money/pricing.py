@@ -142,5 +142,8 @@ def quote_request(backend: Any, spec: ModelSpec, request: Mapping[str, Any]) -> 
     if cost is None:
         return table_quote(spec, request, sandbox=sandbox(),
                            note="the dry run answered without a price")
-    return Quote(round(float(cost), 6), SOURCE_SANDBOX if sandbox() else SOURCE_DRY_RUN,
-                 _count(spec, request), spec.price_per_result_usd, sandbox=sandbox())
+    source = getattr(backend, "price_source", None)  # a provider priced from settings
+    per_result = getattr(backend, "price_per_result_usd", spec.price_per_result_usd)
+    return Quote(round(float(cost), 6),
+                 source or (SOURCE_SANDBOX if sandbox() else SOURCE_DRY_RUN),
+                 _count(spec, request), per_result, sandbox=sandbox())

@@ -123,7 +123,9 @@ def table_estimate(row: LedgerRow) -> float | None:
     """The spec's price table for a row's request (``numberResults`` x price)."""
     request = dict(row.request or {})
     request.setdefault("numberResults", row.number_results)
-    return _spec_for(request).estimated_cost_usd(request)
+    from .providers import provider_estimate
+
+    return provider_estimate(row.backend, request, _spec_for(request))
 
 
 @dataclass(frozen=True)
@@ -170,13 +172,15 @@ class SpendEntry:
     cost_kind: str
     files: list[str]
     sandbox: bool
+    #: The backend that ran it (``runware``, ``minimax``...): whose price it counts.
+    provider: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"date": self.day, "createdAt": self.created_at, "taskUUID": self.task_uuid,
                 "status": self.status, "song": self.song, "prompt": self.prompt,
                 "seeds": self.seeds, "costUsd": self.cost_usd, "costKind": self.cost_kind,
-                "files": self.files, "sandbox": self.sandbox}
+                "files": self.files, "sandbox": self.sandbox, "provider": self.provider}
 
 
 @dataclass
@@ -226,12 +230,12 @@ class SpendReport:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["date", "created_at", "song", "prompt", "taskUUID", "seeds",
-                         "cost_usd", "cost_kind", "files", "status", "sandbox"])
+                         "cost_usd", "cost_kind", "files", "status", "sandbox", "provider"])
         for e in self.entries:
             writer.writerow([e.day, e.created_at, e.song or "", e.prompt or "", e.task_uuid,
                              " ".join("" if s is None else str(s) for s in e.seeds),
                              f"{e.cost_usd:.4f}", e.cost_kind, " ".join(e.files), e.status,
-                             "yes" if e.sandbox else "no"])
+                             "yes" if e.sandbox else "no", e.provider or ""])
         return out.getvalue()
 
 
@@ -243,7 +247,8 @@ def _entry(row: LedgerRow) -> SpendEntry:
                       task_uuid=row.task_uuid, status=row.status or "not journaled",
                       song=row.song, prompt=prompt if isinstance(prompt, str) else None,
                       seeds=seeds, cost_usd=round(charge.amount, 6), cost_kind=charge.kind,
-                      files=list(row.files), sandbox=is_sandbox_row(row))
+                      files=list(row.files), sandbox=is_sandbox_row(row),
+                      provider=row.backend)
 
 
 def spend_report(since: date | str | None = None, *, journal: Journal | None = None

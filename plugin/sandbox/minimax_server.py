@@ -81,12 +81,16 @@ class MiniMaxSandbox:
     :param banner: print the sandbox banner on stderr when started.
     :param state_dir: keep preprocessed songs here (by feature id), so a handle made by one
         sandbox run works in the next (the CLI's ``preprocess`` then ``cover``); default: memory.
+    :param labelled: announce itself as the sandbox (``X-Sandbox``, ``"sandbox": true``); tests
+        pass ``False`` to stand in for a MiniMax-compatible endpoint that does not.
     """
 
     def __init__(self, api_key: str = "mm-sandbox", port: int = 0, *,
                  faults: Iterable[MiniMaxFault] = (), banner: bool = True,
-                 state_dir: str | os.PathLike[str] | None = None) -> None:
+                 state_dir: str | os.PathLike[str] | None = None,
+                 labelled: bool = True) -> None:
         self.api_key = api_key
+        self.labelled = labelled
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.port = port
         self.banner = banner
@@ -143,6 +147,19 @@ class MiniMaxSandbox:
         with self._lock:
             self.faults.append(MiniMaxFault(code, endpoint, times))
 
+    def forget(self) -> None:
+        """Forget every preprocessed song (as MiniMax does after 24 hours)."""
+        with self._lock:
+            self.features.clear()
+        if self.state_dir is not None:
+            for stored in self.state_dir.glob("*.audio"):
+                stored.unlink(missing_ok=True)
+
+    @property
+    def preprocesses(self) -> list[dict[str, Any]]:
+        """Bodies of the preprocess requests received (faulted ones included)."""
+        return [body for path, body in self.requests if path.endswith("cover_preprocess")]
+
     @property
     def generations(self) -> list[dict[str, Any]]:
         """Bodies of the generation requests received (faulted ones included)."""
@@ -183,7 +200,8 @@ class MiniMaxSandbox:
         except _Refusal as refusal:
             answer = {"base_resp": {"status_code": refusal.code, "status_msg": refusal.message}}
         answer["trace_id"] = uuid.uuid4().hex
-        answer["sandbox"] = True
+        if self.labelled:
+            answer["sandbox"] = True
         return answer
 
     def _audio_bytes(self, body: dict[str, Any]) -> bytes:
@@ -334,7 +352,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
-        self.send_header("X-Sandbox", "1")
+        if self.sandbox.labelled:
+            self.send_header("X-Sandbox", "1")
         self.end_headers()
         self.wfile.write(payload)
 

@@ -162,7 +162,7 @@ class ComfyStub:
         self.input = REPO / "examples" / "audio"
         self.static = frontend_static()
         self.settings: dict[str, Any] = {**QUIET_SETTINGS, **(settings or {})}
-        self.extensions = [f"/extensions/{PACK}/{p.name}"
+        self.extensions = [f"/extensions/{PACK}/{p.name}"  # as ComfyUI lists WEB_DIRECTORY
                            for p in sorted((REPO / "web").glob("*.js"))]
         self.sockets: list[_WebSocket] = []
         self.history: dict[str, dict[str, Any]] = {}
@@ -291,7 +291,7 @@ class ComfyStub:
             "/jobs": lambda: {"jobs": [], "pagination": {"offset": 0, "limit": 0, "total": 0,
                                                          "has_more": False}},
             "/node_replacements": dict,
-            "/minimax_cover/pricing": pricing,  # the pack's route (nodes/pricing.py)
+            "/minimax_cover/pricing": pricing,  # the pack's route (nodes/pricing_route.py)
         }
         if api in routes:
             return 200, routes[api]()

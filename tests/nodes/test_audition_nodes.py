@@ -98,3 +98,18 @@ def test_web_directory_is_exported(repo_root: Path) -> None:
     js = (repo_root / "web" / "audition.js").read_text(encoding="utf-8")
     assert 'from "../../scripts/app.js"' in js and "MiniMaxCoverAudition" in js
     assert "http://" not in js and "https://" not in js
+
+
+def test_audition_draws_the_sections_over_the_source(takes: dict) -> None:
+    from minimax_cover.plugin.minimax.handle import CoverHandle, Section
+
+    source = to_comfy_audio(clip(110, 2.0))
+    handle = CoverHandle("a" * 32, "[Verse]\nla la la la", [Section(0, 0.5, "intro"),
+                                                           Section(0.5, 2.0, "chorus")])
+    out = MiniMaxCoverAudition().audition(takes, source=source, preprocess=handle)
+    entries = out["ui"][UI_KEY]
+    assert entries[0]["sections"] == [{"start": 0, "end": 0.5, "label": "intro"},
+                                      {"start": 0.5, "end": 2.0, "label": "chorus"}]
+    assert all("sections" not in e for e in entries[1:])
+    plain = MiniMaxCoverAudition().audition(takes, source=source)
+    assert plain["ui"][UI_KEY][0]["sections"] == []

@@ -185,7 +185,8 @@ def test_preprocess_node_is_registered() -> None:
     assert node.RETURN_TYPES == ("MINIMAX_COVER_PREPROCESS", "STRING", "STRING")
     t = np.arange(16000 * 7, dtype=np.float32) / 16000
     wave = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[None, None]
-    handle, lyrics, structure = node().preprocess({"waveform": wave, "sample_rate": 16000})
+    handle, lyrics, structure = node().preprocess({"waveform": wave,
+                                                    "sample_rate": 16000})["result"]
     assert isinstance(handle, CoverHandle) and handle.sandbox
     assert lyrics == handle.formatted_lyrics
     assert [s["label"] for s in json.loads(structure)] == ["intro", "verse", "chorus", "outro"]
