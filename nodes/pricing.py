@@ -3,7 +3,8 @@
 One step (audio in) runs on Runware: paid to Runware at the spec's price per result, or the
 local Runware SANDBOX when neither ``RUNWARE_API_KEY`` (nor the config file's key) nor
 ``RUNWARE_API_URL`` is set. Two steps (a ``preprocess`` handle in) run on MiniMax's own API:
-billed by MiniMax on the user's MiniMax account, or the local MiniMax SANDBOX without
+billed by MiniMax on the user's MiniMax account (its configured price per cover, an estimate by
+default: ``plugin/money/providers.py``), or the local MiniMax SANDBOX without
 ``MINIMAX_API_KEY``/``MINIMAX_API_URL``. The frontend extension (``web/cover_price.js``) shows
 the same before Run, from :mod:`.pricing_route`.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from .definition import PriceDef
 
-__all__ = ["Payee", "payee", "price_line"]
+__all__ = ["Payee", "minimax_price", "payee", "price_line"]
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,25 @@ def price_line(price: PriceDef | None, values: Mapping[str, Any], who: Payee) ->
     """
     if who.sandbox:
         return f"Price: none ({who.service} SANDBOX: synthetic audio, no cost)"
-    if who.service == "MiniMax":
-        return "Price: billed by MiniMax on your MiniMax account (not a Runware price)"
-    if price is None:
-        return None
     from ..plugin.money.pricing import format_usd
 
+    if who.service == "MiniMax":
+        minimax = minimax_price()
+        if minimax.cover_usd is None:
+            return "Price: billed by MiniMax on your MiniMax account (not a Runware price)"
+        count = price.count(values) if price is not None else 1
+        mark = ", estimate" if minimax.estimate else ""
+        return (f"Price: ~{format_usd(minimax.cover_usd * count)} ({count} x "
+                f"{format_usd(minimax.cover_usd)} billed by MiniMax{mark}, before sending)")
+    if price is None:
+        return None
     return (f"Price: ~{format_usd(price.estimate(values))} ({price.count(values)} x "
             f"{format_usd(price.usd)} on Runware, before sending)")
+
+
+def minimax_price() -> Any:
+    """MiniMax's configured price per cover (``provider_prices`` in config.json; an estimate
+    by default, MiniMax publishes none), as a ``ProviderPrice``."""
+    from ..plugin.money.providers import provider_price
+
+    return provider_price("minimax")

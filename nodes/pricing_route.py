@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .cover_node import cover_definition
-from .pricing import payee
+from .pricing import minimax_price, payee
 
 __all__ = ["PRICING_ROUTE", "pricing_info", "register_pricing_route"]
 
@@ -20,8 +20,9 @@ PRICING_ROUTE = "/minimax_cover/pricing"
 
 
 def pricing_info() -> dict[str, Any]:
-    """``{"nodes": {node_id: {"usd", "per"}}, "runware": Payee, "minimax": Payee}`` for the
-    cover nodes that have a price: what the frontend shows before Run."""
+    """``{"nodes": {node_id: {"usd", "per"}}, "runware": Payee, "minimax": Payee + {"usd",
+    "estimate"}}`` (MiniMax's price per cover) for the cover nodes that have a price: what the
+    frontend shows before Run."""
     from ..plugin.hooks.registry import get_registry
 
     nodes: dict[str, Any] = {}
@@ -30,8 +31,10 @@ def pricing_info() -> dict[str, Any]:
         if definition.price is not None:
             nodes[definition.node_id] = {"usd": definition.price.usd,
                                          "per": definition.price.per}
+    minimax = minimax_price()
     return {"nodes": nodes, "runware": payee(False).to_dict(),
-            "minimax": payee(True).to_dict()}
+            "minimax": {**payee(True).to_dict(), "usd": minimax.cover_usd,
+                        "estimate": minimax.estimate}}
 
 
 def register_pricing_route(server: Any) -> bool:

@@ -37,17 +37,22 @@ function linked(node, name) {
 }
 
 // The text shown on the node: "~$0.30 (2 x $0.15)", "SANDBOX: no cost (list ~$0.30)",
-// "billed by MiniMax" or "MiniMax SANDBOX: no cost"; "" for nodes without a price.
+// "~$0.15 billed by MiniMax (estimate)" or "MiniMax SANDBOX: no cost"; "" without a price.
 export function priceText(node, info = pricing) {
   const price = info?.nodes?.[node.comfyClass ?? node.type];
   if (!price) return "";
-  if (linked(node, "preprocess")) {
-    return info.minimax?.sandbox ? "MiniMax SANDBOX: no cost" : "billed by MiniMax";
-  }
   let count = 1;
   if (price.per && !linked(node, price.per)) {
     const widget = (node.widgets || []).find((w) => w.name === price.per);
     count = Math.max(1, Math.floor(Number(widget?.value ?? 1)) || 1);
+  }
+  if (linked(node, "preprocess")) {  // the two-step cover runs on MiniMax's own API
+    const minimax = info.minimax ?? {};
+    if (minimax.sandbox) return "MiniMax SANDBOX: no cost";
+    if (minimax.usd == null) return "billed by MiniMax";
+    const each = usd(minimax.usd);
+    return `~${usd(minimax.usd * count)}${count > 1 ? ` (${count} x ${each})` : ""} ` +
+      `billed by MiniMax${minimax.estimate ? " (estimate)" : ""}`;
   }
   const total = `~${usd(price.usd * count)}` + (count > 1 ? ` (${count} x ${usd(price.usd)})` : "");
   return info.runware?.sandbox ? `SANDBOX: no cost (list ${total})` : total;

@@ -47,8 +47,8 @@ def test_the_price_line_says_who_is_paid(monkeypatch: pytest.MonkeyPatch) -> Non
         "Price: none (MiniMax SANDBOX: synthetic audio, no cost)"
     monkeypatch.setenv("RUNWARE_API_KEY", "rw-test-key-for-price")
     paid = SimpleNamespace(sandbox=False)
-    assert price_text(MINIMAX_MUSIC_COVER, {"numberResults": 1}, preprocess=paid) == \
-        "Price: billed by MiniMax on your MiniMax account (not a Runware price)"
+    assert price_text(MINIMAX_MUSIC_COVER, {"numberResults": 2}, preprocess=paid) == \
+        "Price: ~$0.30 (2 x $0.15 billed by MiniMax, estimate, before sending)"
 
 
 def test_a_price_per_unknown_input_is_refused() -> None:
@@ -108,7 +108,8 @@ def test_pricing_info_for_the_frontend(monkeypatch: pytest.MonkeyPatch) -> None:
     info = pricing_info()
     assert info["nodes"]["MiniMaxMusicCover"] == {"usd": PRICE, "per": "numberResults"}
     assert info["runware"] == {"service": "Runware", "sandbox": True}
-    assert info["minimax"] == {"service": "MiniMax", "sandbox": True}
+    assert info["minimax"] == {"service": "MiniMax", "sandbox": True, "usd": 0.15,
+                               "estimate": True}
     monkeypatch.setenv("RUNWARE_API_KEY", "rw-test-key-for-price")
     assert pricing_info()["runware"]["sandbox"] is False
     assert pricing_info()["minimax"]["sandbox"] is True
