@@ -12,11 +12,17 @@ node: set ``pick`` by hand.
 ``MiniMax Cover Pick Take`` (:class:`MiniMaxCoverPickTake`) does the picking alone: AUDIO batch
 and a 1-based index in, one take out, for workflows that choose by number.
 
+The Audition node also measures every take on the CPU (:mod:`~..plugin.measure`: melody kept
+against the source, loudness, true peak, clipping, rank), shows the measures per take and plays
+A/B at matched loudness; ``choose = best`` passes on the take that kept the most melody, and
+the ``measures`` output carries them all as JSON.
+
 Both are torch-free; the zero padding ComfyUI batches need is cut from the end of each take.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,8 @@ UI_KEY = "minimax_audition"
 #: Subfolder of the temp folder the previews go to.
 SUBFOLDER = "minimax_cover_audition"
 MAX_TAKES = 16
+#: How the Audition node chooses the take it passes on.
+CHOICES = ("pick", "best")
 
 
 def preview_dir() -> Path:
@@ -109,12 +117,14 @@ class MiniMaxCoverAudition:
     CATEGORY = CATEGORY
     FUNCTION = "audition"
     OUTPUT_NODE = True
-    RETURN_TYPES = ("AUDIO", "INT", "AUDIO")
-    RETURN_NAMES = ("take", "pick", "takes")
+    RETURN_TYPES = ("AUDIO", "INT", "AUDIO", "STRING")
+    RETURN_NAMES = ("take", "pick", "takes", "measures")
     OUTPUT_TOOLTIPS = (
         "The picked take alone (padding cut): wire it into Save Audio or the next step.",
         "The picked take's number (1-based).",
         "Every take, unchanged (to save them all).",
+        "The measures as JSON: {source, takes: [{melodyKept, loudnessLUFS, truePeakDBTP, "
+        "rank, best, playbackGainDB, ...}]} (empty when measure is off).",
     )
     DESCRIPTION = (
         "Shows the source and every take with a waveform + spectrogram (one time axis), a "
@@ -136,12 +146,21 @@ class MiniMaxCoverAudition:
                 "preprocess": ("MINIMAX_COVER_PREPROCESS", {"tooltip":
                                "The Preprocess node's handle: the song's sections are drawn "
                                "over the source's picture."}),
+                "choose": (list(CHOICES), {"default": "pick", "tooltip":
+                           "pick: pass on the take the pick widget names; best: the take "
+                           "that kept the most of the source's melody (needs source and "
+                           "measure)."}),
+                "measure": ("BOOLEAN", {"default": True, "tooltip":
+                            "Measure every take on the CPU: melody kept against the source, "
+                            "loudness (LUFS), true peak, clipping, rank; A/B at matched "
+                            "loudness."}),
             },
             "hidden": {"unique_id": "UNIQUE_ID"},
         }
 
-    def audition(self, takes: Any, pick: int = 1, source: Any = None,
-                 unique_id: Any = None, preprocess: Any = None) -> dict[str, Any]:
+    def audition(self, takes: Any, pick: int = 1, source: Any = None, choose: str = "pick",
+                 measure: bool = True, unique_id: Any = None,
+                 preprocess: Any = None) -> dict[str, Any]:
         """Write previews and pictures; return the ``ui`` list and the picked take."""
         from ..plugin.audio import write_audio
         from ..plugin.audition.pictures import picture_png
@@ -149,9 +168,20 @@ class MiniMaxCoverAudition:
 
         clips = _takes(takes)
         index = _check_pick(pick, len(clips), "pick")
+        if choose not in CHOICES:
+            raise SpecValidationError([Violation("choose", f"one of {', '.join(CHOICES)}",
+                                                 choose)])
+        song = _takes(source, "source")[0] if source is not None else None
+        measured = _measure(song, clips) if measure else None
+        if choose == "best":
+            if measured is None or measured.best is None:
+                raise SpecValidationError([Violation(
+                    "choose", "best needs the source input and measure on", choose)])
+            index = measured.best + 1
+        rows = _measure_rows(measured, song is not None, len(clips))
         tracks: list[tuple[str, int | None, Any]] = []  # (label, take number, clip)
-        if source is not None:
-            tracks.append(("Source", None, _takes(source, "source")[0]))
+        if song is not None:
+            tracks.append(("Source", None, song))
         tracks += [(f"Take {i}", i, clip) for i, clip in enumerate(clips, 1)]
         axis = max(c.duration_s for _, _, c in tracks)
         folder = preview_dir() / SUBFOLDER
@@ -169,14 +199,44 @@ class MiniMaxCoverAudition:
                 "picture": {"filename": f"{name}.png", "subfolder": SUBFOLDER, "type": "temp"},
                 "duration": round(clip.duration_s, 3), "axis": round(axis, 3),
                 "sample_rate": clip.sample_rate, "channels": clip.channels,
+                "measures": rows[n],
             })
             if take is None:
                 entries[-1]["sections"] = _sections(preprocess)
             else:
                 audio_items.append(audio)
-        ui = {UI_KEY: entries, "audio": audio_items, "pick": [index]}
+        ui = {UI_KEY: entries, "audio": audio_items, "pick": [index],
+              "minimax_audition_scales": [_scales()]}
         chosen = clips[index - 1]
-        return {"ui": ui, "result": (to_comfy_audio(chosen), index, takes)}
+        text = "" if measured is None else json.dumps(measured.to_json())
+        return {"ui": ui, "result": (to_comfy_audio(chosen), index, takes, text)}
+
+
+def _scales() -> dict[str, Any]:
+    """The pictures' axis marks and colour scale, for the panel (same as the page's)."""
+    from ..plugin.audition.page import scale_marks
+    from ..plugin.audition.pictures import PictureStyle, colour_stops
+
+    style = PictureStyle()
+    return {**scale_marks(style), "colours": [list(c) for c in colour_stops()],
+            "floorDB": style.floor_db, "topDB": style.top_db}
+
+
+def _measure(song: Any, clips: list[Any]) -> Any:
+    """The takes' measures against ``song`` (or alone): a ``Comparison``."""
+    from ..plugin.measure import compare_takes
+
+    return compare_takes(song, clips)
+
+
+def _measure_rows(measured: Any, has_source: bool, takes: int) -> list[dict[str, Any] | None]:
+    """One JSON row per track (source first), ``None`` each when nothing was measured."""
+    if measured is None:
+        return [None] * (takes + has_source)
+    rows: list[dict[str, Any] | None] = []
+    if has_source and measured.source is not None:
+        rows.append(measured.source.to_json(take=False))
+    return rows + [t.to_json() for t in measured.takes]
 
 
 def _sections(handle: Any) -> list[dict[str, Any]]:

@@ -3,13 +3,15 @@
 // The node's ui output "minimax_audition" lists the source and the takes (audio + picture);
 // this panel shows a picture, a player and a Pick button per track, and A/B switching that
 // keeps the playback position. Pick sets the node's "pick" widget: queue again to pass it on.
+// Each entry may carry its measures (melody kept, LUFS, dBTP, rank, playbackGainDB): they are
+// shown per track, and A/B plays at matched loudness (volume = the gain) unless unticked.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 
 const NODE = "MiniMaxCoverAudition";
 const UI_KEY = "minimax_audition";
 const STYLE_ID = "minimax-cover-audition-style";
-const ROW_CHROME = 66;  // a row's header, player and padding, in CSS pixels
+const ROW_CHROME = 84;  // a row's header, measures, player and padding, in CSS pixels
 const PICTURE_RATIO = 202 / 960;  // the pictures' height / width
 
 const CSS = `
@@ -32,11 +34,74 @@ const CSS = `
 .mmc-audition .mmc-cursor{position:absolute;top:0;bottom:0;width:2px;margin-left:-1px;
   background:#fff;opacity:.85;pointer-events:none;left:0}
 .mmc-audition audio{width:100%;height:28px;margin-top:3px}
+.mmc-audition .mmc-measures{opacity:.9;margin-bottom:3px;font-variant-numeric:tabular-nums}
+.mmc-audition .mmc-best{padding:0 5px;border-radius:6px;background:#1d4d2b;color:#b6f2c4}
+.mmc-audition .mmc-hot{color:#ff9c9c}
+.mmc-audition label.mmc-matched{display:inline-flex;gap:4px;align-items:center}
+.mmc-audition .mmc-scale{position:absolute;left:3px;top:0;bottom:0;pointer-events:none;font-size:9px;
+  line-height:1;color:#d6dbe4;text-shadow:0 0 3px #000,0 0 2px #000}
+.mmc-audition .mmc-scale span{position:absolute;left:0;transform:translateY(-50%);white-space:nowrap}
+.mmc-audition .mmc-scale-db span:first-child{transform:none}
+.mmc-audition .mmc-legend{display:inline-flex;gap:4px;align-items:center;opacity:.8}
+.mmc-audition .mmc-legend i{display:inline-block;width:90px;height:8px;border-radius:2px}
 .mmc-audition .mmc-section{position:absolute;top:0;bottom:0;opacity:.3;pointer-events:none;
   border-right:1px solid #0009;box-sizing:border-box}
 .mmc-audition .mmc-section span{position:absolute;left:3px;top:2px;font-size:10px;line-height:1;
   color:#fff;text-shadow:0 0 2px #000;white-space:nowrap}
 `;
+
+// Axis labels over a picture (dB on the waveform, Hz on the spectrogram) from the node's marks.
+function scaleLayers(scales) {
+  if (!scales) return [];
+  return ["db", "freq"].map((kind) => {
+    const layer = document.createElement("div");
+    layer.className = `mmc-scale mmc-scale-${kind}`;
+    (scales[kind] || []).forEach(([label, top]) => {
+      const span = document.createElement("span");
+      span.textContent = label;
+      span.style.top = `${Number(top)}%`;
+      layer.appendChild(span);
+    });
+    return layer;
+  });
+}
+
+// The spectrogram's colour scale, floor to top dBFS.
+function colourLegend(scales) {
+  if (!scales || !Array.isArray(scales.colours)) return null;
+  const legend = document.createElement("span");
+  legend.className = "mmc-legend";
+  const low = document.createElement("span");
+  low.textContent = `${scales.floorDB} dBFS`;
+  const bar = document.createElement("i");
+  const stops = scales.colours.map((c) => `rgb(${c.map(Number).join(",")})`).join(",");
+  bar.style.background = `linear-gradient(90deg,${stops})`;
+  const high = document.createElement("span");
+  high.textContent = `${scales.topDB} dBFS`;
+  legend.append(low, bar, high);
+  return legend;
+}
+
+// The card's line of measures, as text spans (never HTML from the entry).
+function measuresLine(m) {
+  const line = document.createElement("div");
+  line.className = "mmc-measures";
+  if (!m) return null;
+  const add = (text, cls) => {
+    if (line.childNodes.length) line.appendChild(document.createTextNode(" · "));
+    const span = document.createElement("span");
+    span.textContent = text;
+    if (cls) span.className = cls;
+    line.appendChild(span);
+  };
+  if (m.melodyKept != null) add(`melody kept ${m.melodyKept.toFixed(2)} · rank ${m.rank}`);
+  if (m.best) add("best", "mmc-best");
+  if (m.loudnessLUFS != null) add(`${m.loudnessLUFS.toFixed(1)} LUFS`);
+  if (m.truePeakDBTP != null) add(`${m.truePeakDBTP.toFixed(1)} dBTP`, m.truePeakDBTP > -1 ? "mmc-hot" : "");
+  if (m.clippedSamples) add(`${m.clippedSamples} clipped`, "mmc-hot");
+  if (m.playbackGainDB != null) add(`plays at ${m.playbackGainDB >= 0 ? "+" : ""}${m.playbackGainDB.toFixed(1)} dB`, "mmc-gain");
+  return line;
+}
 
 function addStyle() {
   if (document.getElementById(STYLE_ID)) return;
@@ -120,8 +185,9 @@ class AuditionPanel {
     return i >= 0 ? i : this.entries.findIndex((e) => e.kind === "take");
   }
 
-  render(entries) {
+  render(entries, scales) {
     this.stop();
+    this.scales = scales || null;
     this.entries = entries || [];
     this.players = [];
     this.cards = [];
@@ -143,10 +209,40 @@ class AuditionPanel {
     this.now = document.createElement("span");
     this.now.className = "mmc-now";
     bar.append(play, ab, this.now);
+    const legend = colourLegend(this.scales);
+    if (legend) bar.appendChild(legend);
+    if (this.entries.some((e) => e.measures && e.measures.playbackGainDB != null)) {
+      const label = document.createElement("label");
+      label.className = "mmc-matched";
+      label.title = "Play every track at the loudness of the quietest (gain shown per track)";
+      this.matchedBox = document.createElement("input");
+      this.matchedBox.type = "checkbox";
+      this.matchedBox.className = "mmc-matched-box";
+      this.matchedBox.checked = this.matched !== false;
+      this.matchedBox.addEventListener("change", () => {
+        this.matched = this.matchedBox.checked;
+        this.applyGains();
+      });
+      label.append(this.matchedBox, document.createTextNode("matched loudness"));
+      bar.appendChild(label);
+    } else {
+      this.matchedBox = null;
+    }
     this.root.appendChild(bar);
     this.entries.forEach((entry, i) => this.root.appendChild(this.card(entry, i)));
+    this.applyGains();
     this.mark();
     this.tick();
+  }
+
+  // Matched loudness: each player's volume is 10^(gain/20) (gains are <= 0), else 1.
+  applyGains() {
+    const on = !!(this.matchedBox && this.matchedBox.checked);
+    this.players.forEach((p, i) => {
+      const g = this.entries[i]?.measures?.playbackGainDB;
+      p.volume = on && typeof g === "number" ? Math.min(1, Math.pow(10, g / 20)) : 1;
+    });
+    this.root.dataset.matched = on ? "1" : "0";
   }
 
   card(entry, i) {
@@ -186,7 +282,7 @@ class AuditionPanel {
     img.draggable = false;
     const cursor = document.createElement("div");
     cursor.className = "mmc-cursor";
-    pic.append(img, ...sectionBands(entry), cursor);
+    pic.append(img, ...scaleLayers(this.scales), ...sectionBands(entry), cursor);
     pic.addEventListener("click", (ev) => {
       const r = pic.getBoundingClientRect();
       const t = Math.max(0, (ev.clientX - r.left) / r.width) * (entry.axis || entry.duration);
@@ -205,7 +301,8 @@ class AuditionPanel {
       if (i !== this.active) this.activate(i, false);
       this.players.forEach((q, j) => { if (j !== i && !q.paused) q.pause(); });
     });
-    card.append(head, pic, audio);
+    const line = measuresLine(entry.measures);
+    if (line) card.append(head, line, pic, audio); else card.append(head, pic, audio);
     this.players.push(audio);
     this.cards.push({ card, cursor, entry });
     return card;
@@ -296,23 +393,28 @@ function fitNode(node, panel) {
 // After a workflow tab switch the frontend builds the graph anew: the panel shows the node's
 // last output again (ComfyUI restores it into app.nodeOutputs after loading the tab; this
 // module keeps its own copy per graph and node for frontends that do not).
-const lastEntries = new Map();  // `${graph id}:${node id}` -> the ui entries
+const lastEntries = new Map();  // `${graph id}:${node id}` -> {entries, scale}
 
 function outputKey(node) {
   return `${node.graph?.id ?? ""}:${node.id}`;
 }
 
 function lastOutput(node) {
-  const kept = app.nodeOutputs?.[String(node.id)]?.[UI_KEY];
-  return Array.isArray(kept) && kept.length ? kept : lastEntries.get(outputKey(node));
+  const kept = app.nodeOutputs?.[String(node.id)];
+  const entries = kept?.[UI_KEY];
+  if (Array.isArray(entries) && entries.length) {
+    const scales = kept[`${UI_KEY}_scales`];
+    return { entries, scale: Array.isArray(scales) ? scales[0] : null };
+  }
+  return lastEntries.get(outputKey(node));
 }
 
 function restorePanel(node, tries = 30) {
   const panel = node.mmcAudition;
   if (!panel || panel.entries.length) return;  // removed, or showing takes already
-  const entries = node.id != null && node.id !== -1 ? lastOutput(node) : null;
-  if (entries?.length) {
-    panel.render(entries);
+  const last = node.id != null && node.id !== -1 ? lastOutput(node) : null;
+  if (last?.entries?.length) {
+    panel.render(last.entries, last.scale);
     fitNode(node, panel);
   } else if (tries > 0) {  // the frontend restores outputs after the graph is configured
     setTimeout(() => restorePanel(node, tries - 1), 100);
@@ -353,8 +455,10 @@ app.registerExtension({
       onExecuted?.apply(this, arguments);
       const entries = output?.[UI_KEY];
       if (!this.mmcAudition || !Array.isArray(entries)) return;
-      lastEntries.set(outputKey(this), entries);
-      this.mmcAudition.render(entries);
+      const scales = output?.[`${UI_KEY}_scales`];
+      const scale = Array.isArray(scales) ? scales[0] : null;
+      lastEntries.set(outputKey(this), { entries, scale });
+      this.mmcAudition.render(entries, scale);
       fitNode(this, this.mmcAudition);
     };
     const onRemoved = nodeType.prototype.onRemoved;

@@ -24,6 +24,7 @@ from .pictures import PictureStyle, picture_png
 if TYPE_CHECKING:
     from ..audio import Audio
     from ..hooks.types import CoverResult
+    from ..measure import Comparison
 
 __all__ = ["Clip", "build_page", "href_for", "page_for_result", "page_path_for",
            "is_local_file", "page_path_for_files"]
@@ -59,7 +60,8 @@ def href_for(path: Path, page_dir: Path, embed: bool = False) -> str:
 def build_page(source: Clip | str | os.PathLike[str] | None,
                takes: Sequence[Clip | str | os.PathLike[str]],
                output: str | os.PathLike[str], *, info: PageInfo | None = None,
-               embed: bool = False, style: PictureStyle | None = None) -> Path:
+               embed: bool = False, style: PictureStyle | None = None,
+               measures: Comparison | None = None) -> Path:
     """Write an audition page comparing ``source`` with ``takes``; return its path.
 
     :param source: the song that was covered (``None``: takes only).
@@ -70,6 +72,8 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
         instead of linking the files by relative path: compressed files as they are, WAV/FLAC
         as MP3 at :data:`~.embed.EMBED_MP3_KBPS` kbps, named so on the page.
     :param style: picture sizes and ranges.
+    :param measures: the tracks' measures (:func:`~..measure.compare_takes`, same order):
+        shown on the cards; their gains play A/B at matched loudness.
     :raises AudioError: a file is missing or cannot be decoded (nothing is written).
     """
     from ..audio import read_audio
@@ -106,7 +110,9 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
             picture=picture_png(audio, axis_seconds=axis, style=style),
             duration_s=audio.duration_s, name=name, seed=clip.seed, cost=clip.cost,
             is_source=is_source, exists=path.is_file(), sections=clip.sections))
-    text = render_page(tracks, info, axis_seconds=axis)
+    if measures is not None:
+        attach_measures(tracks, measures)
+    text = render_page(tracks, info, axis_seconds=axis, style=style)
     tmp = page.with_name(page.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, page)
@@ -119,6 +125,14 @@ def _href_and_name(path: Path, page_dir: Path, embed: bool, audio: Audio) -> tup
         return href_for(path, page_dir), path.name
     embedded = embed_audio(path, audio)
     return embedded.href, path.name + (f" ({embedded.note})" if embedded.note else "")
+
+
+def attach_measures(tracks: Sequence[Track], measures: Comparison) -> None:
+    """Give each track its measures (the source's first, then the takes', in order)."""
+    rows = ([measures.source.to_json(take=False)] if measures.source is not None else []) + [
+        t.to_json() for t in measures.takes]
+    for track, row in zip(tracks, rows, strict=False):
+        track.measures = row
 
 
 def page_path_for(result: CoverResult) -> Path:
@@ -137,7 +151,8 @@ def page_path_for_files(files: Sequence[str | os.PathLike[str]]) -> Path:
 
 def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, *,
                     output: str | os.PathLike[str] | None = None, embed: bool = False,
-                    sections: list[dict[str, Any]] | None = None) -> Path:
+                    sections: list[dict[str, Any]] | None = None,
+                    measures: Comparison | None = None) -> Path:
     """Write the audition page of a finished job next to its takes; return its path.
 
     :param result: what :func:`~..jobs.pipeline.cover` returned (takes saved to files).
@@ -145,6 +160,7 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
         the page loads nothing from the network).
     :param output: the page's path (default :func:`page_path_for`).
     :param sections: the song's structure, drawn over the source's picture.
+    :param measures: the takes' measures (``cover --measure``), shown on the cards.
     :raises AudioError: the job saved no file.
     """
     if not result.files:
@@ -161,7 +177,8 @@ def page_for_result(result: CoverResult, source: str | os.PathLike[str] | None, 
              for out in result.outputs if out.path is not None]
     src = Clip(Path(source), sections=sections) if is_local_file(  # type: ignore[arg-type]
         source) else None
-    return build_page(src, takes, output or page_path_for(result), info=info, embed=embed)
+    return build_page(src, takes, output or page_path_for(result), info=info, embed=embed,
+                      measures=measures)
 
 
 def _ran_on(result: CoverResult) -> str:

@@ -107,10 +107,90 @@
     window.requestAnimationFrame(tick);
   }
 
+  // Matched loudness: each player's volume is its playbackGainDB (<= 0) unless unticked.
+  var matchedBox = document.getElementById("matched");
+  function applyGains() {
+    var on = !!(matchedBox && matchedBox.checked);
+    players.forEach(function (p, i) {
+      var g = (data.gainsDB || [])[i];
+      p.volume = on && typeof g === "number" ? Math.min(1, Math.pow(10, g / 20)) : 1;
+    });
+    document.body.setAttribute("data-matched", on ? "1" : "0");
+  }
+  if (matchedBox) { matchedBox.addEventListener("change", applyGains); }
+  applyGains();
+
+  // Picks: kept in this browser (localStorage) and offered as a picks file to download,
+  // which `minimax-cover pick picks.json` records in the journal.
+  var picked = null;
+  var pickStatus = document.getElementById("pick-status");
+  var download = document.getElementById("picks-download");
+  function loadPick() {
+    try { var v = window.localStorage.getItem(data.pageKey); return v === null ? null : parseInt(v, 10); }
+    catch (e) { return null; }
+  }
+  function showPick() {
+    cards.forEach(function (c, i) {
+      var on = i === picked;
+      c.classList.toggle("picked", on);
+      var b = c.querySelector("[data-action=pick]");
+      if (b) { b.setAttribute("aria-pressed", on ? "true" : "false"); b.textContent = on ? "Picked" : "Pick"; }
+    });
+    if (picked === null || !data.tracks || !data.tracks[picked]) {
+      if (pickStatus) { pickStatus.textContent = "no pick yet"; }
+      if (download) { download.hidden = true; }
+      return;
+    }
+    var t = data.tracks[picked];
+    if (pickStatus) { pickStatus.textContent = "picked: " + t.label; }
+    if (download) {
+      var file = {picks: [{page: data.title, taskUUID: data.taskUUID, label: t.label,
+                           file: t.name, seed: t.seed}]};
+      download.href = "data:application/json;charset=utf-8," + encodeURIComponent(JSON.stringify(file, null, 2));
+      download.hidden = false;
+    }
+    document.body.setAttribute("data-picked", String(picked));
+  }
+  function pick(i) {
+    picked = picked === i ? null : i;
+    try {
+      if (picked === null) { window.localStorage.removeItem(data.pageKey); }
+      else { window.localStorage.setItem(data.pageKey, String(picked)); }
+    } catch (e) { /* storage off: the pick lasts until the page closes */ }
+    showPick();
+  }
+  cards.forEach(function (c, i) {
+    var b = c.querySelector("[data-action=pick]");
+    if (b) { b.addEventListener("click", function () { pick(i); }); }
+  });
+  picked = loadPick();
+  showPick();
+
+  // Audio that does not load (the page was copied without its files): say so once, plainly.
+  var missingBox = document.getElementById("missing-audio");
+  var missing = [];
+  function noteMissing(i) {
+    if (missing.indexOf(i) >= 0) { return; }
+    missing.push(i);
+    cards[i].classList.add("no-audio");
+    if (missingBox) {
+      missingBox.hidden = false;
+      missingBox.textContent = "Audio not found for " + missing.length + " of " + players.length +
+        " tracks (" + missing.map(function (j) { return data.labels[j]; }).join(", ") + "). " +
+        "This page links its audio files by relative path: keep it next to them, or make it " +
+        "with --embed to carry the audio inside.";
+    }
+  }
+  players.forEach(function (p, i) {
+    p.addEventListener("error", function () { noteMissing(i); });
+    if (p.error) { noteMissing(i); }
+  });
+
   // The page's own API, for tests and the curious: auditionPage.activate(2), .toggleAB()
   window.auditionPage = {
-    activate: activate, toggleAB: toggleAB, playPause: playPause,
-    get active() { return active; }, get b() { return bIndex; }, players: players
+    activate: activate, toggleAB: toggleAB, playPause: playPause, pick: pick, applyGains: applyGains,
+    get active() { return active; }, get b() { return bIndex; }, get picked() { return picked; },
+    get missing() { return missing.slice(); }, players: players
   };
   mark();
   tick();

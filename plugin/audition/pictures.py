@@ -19,7 +19,7 @@ from .png import encode_png
 if TYPE_CHECKING:
     from ..audio import Audio
 
-__all__ = ["PictureStyle", "picture_png", "render_picture"]
+__all__ = ["PictureStyle", "colour_stops", "picture_png", "render_picture"]
 
 # magma-like anchors, dark to bright
 _ANCHORS = ((0, 0, 4), (28, 16, 68), (79, 18, 123), (129, 37, 129), (181, 54, 122),
@@ -49,6 +49,11 @@ class PictureStyle:
     def height(self) -> int:
         """Total height of the picture."""
         return self.wave_height + self.gap + self.spec_height
+
+
+def colour_stops() -> tuple[tuple[int, int, int], ...]:
+    """The spectrogram colour map's anchors, floor to top (for a colour scale)."""
+    return _ANCHORS
 
 
 def _lut(levels: int) -> Any:

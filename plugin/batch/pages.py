@@ -136,9 +136,34 @@ class RowPages:
             note = r.error or r.reason
         if note:
             note = note.splitlines()[0][:_NOTE_CHARS]
-        return IndexEntry(
+        entry = IndexEntry(
             label=r.song, page=r.page, status=r.status,
             prompt=r.parameters.get("positivePrompt"),
             takes=len(r.files) if r.page else None,
             cost=r.cost if r.page and r.status != "duplicate" else None,
             note=note, number=r.row)
+        return with_takes(entry, r)
+
+
+def with_takes(entry: IndexEntry, r: RowReport) -> IndexEntry:
+    """Fill ``entry``'s take columns from ``r``: seeds, and a player of the picked take, else
+    the best (``--measure``), else the first; melody kept and loudness when measured."""
+    files = [f for f in r.files if Path(f).is_file()] if r.status in PAGE_STATUSES else []
+    if not files:
+        return entry
+    entry.seeds = list(r.seeds)
+    measures = getattr(r, "measures", None) or {}
+    takes = measures.get("takes") or []
+    best = next((t for t in takes if t.get("best")), None)
+    picked = getattr(r, "picked", None)
+    if picked and Path(picked).is_file():
+        entry.player, entry.player_label, entry.picked = picked, "picked", picked
+    elif best is not None and best.get("path"):
+        entry.player, entry.player_label = best["path"], "best"
+    else:
+        entry.player, entry.player_label = files[0], "take 1"
+    kept = [t["melodyKept"] for t in takes if t.get("melodyKept") is not None]
+    entry.melody_kept = max(kept) if kept else None
+    played = next((t for t in takes if t.get("path") == str(entry.player)), None)
+    entry.loudness_lufs = played.get("loudnessLUFS") if played else None
+    return entry

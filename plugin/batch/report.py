@@ -56,9 +56,17 @@ class RowReport:
     page: str | None = None
     #: The files a ``would-run``/``would-resume`` row would write (``--dry-run``).
     would_write: list[str] = field(default_factory=list)
+    measures: dict[str, Any] | None = None
+    picked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more."""
+        """JSON-ready form: ``song, status, taskUUID, files, seeds, cost, error`` and more
+        (``measures`` with ``batch --measure``, ``picked`` once a take is picked)."""
+        extra: dict[str, Any] = {}
+        if self.measures is not None:
+            extra["measures"] = self.measures
+        if self.picked is not None:
+            extra["picked"] = self.picked
         return {
             "row": self.row,
             "line": self.line,
@@ -75,6 +83,7 @@ class RowReport:
             "parameters": self.parameters,
             "page": self.page,
             "wouldWrite": list(self.would_write),
+            **extra,
         }
 
 

@@ -75,7 +75,7 @@ class CommandParser(argparse.ArgumentParser):
 #: Modules (relative to this package) that each define ``add_parser(subparsers)``.
 COMMAND_MODULES = ("schema_cmds", "cover_cmd", "sandbox_cmd", "plugins_cmd", "jobs_cmd",
                    "preprocess_cmd", "compare_cmd", "batch_cmd", "money_cmds", "mcp_cmd",
-                   "serve_cmd")
+                   "serve_cmd", "pick_cmd")
 
 
 #: Built-in commands and the module that adds each: running one builds only its parser (no
@@ -85,7 +85,7 @@ COMMAND_OF: dict[str, str] = {
     "cover": "cover_cmd", "schema": "schema_cmds", "validate": "schema_cmds",
     "sandbox": "sandbox_cmd", "plugins": "plugins_cmd", "jobs": "jobs_cmd",
     "resume": "jobs_cmd", "preprocess": "preprocess_cmd", "compare": "compare_cmd",
-    "mcp": "mcp_cmd", "serve": "serve_cmd",
+    "mcp": "mcp_cmd", "serve": "serve_cmd", "pick": "pick_cmd",
 }
 
 

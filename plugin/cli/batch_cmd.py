@@ -72,9 +72,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="a request JSON file every row starts from (options override it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
     add_schema_options(p, spec)
-    from .compare_cmd import add_compare_option
+    from .compare_cmd import add_compare_option, add_measure_options
 
     add_compare_option(p, batch=True)
+    add_measure_options(p, best=False)
     p.set_defaults(func=cmd_batch, spec=spec)
 
 
@@ -126,6 +127,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     runner = BatchRunner(rows, spec=spec, registry=get_registry(), defaults=_defaults(args),
                          options=options, on_progress=None if quiet else ProgressDisplay())
     report = runner.run()
+    _measure_and_picks(args, report, manifest, name or "batch")
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -135,6 +137,26 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"{left} row(s) not finished; nothing is paid twice: {report.resume_hint}",
               file=sys.stderr)
     return report.exit_code
+
+
+def _measure_and_picks(args: argparse.Namespace, report: Any, manifest: Any, name: str) -> None:
+    """``--measure``: measure the rows' takes; attach journal picks; refresh the receipt and
+    the ``--compare`` index with them (the runner has written both without)."""
+    if report.dry_run:
+        return
+    from ..batch.measures import attach_picks, measure_rows, rewrite_index
+    from ..batch.report import write_receipt
+
+    measured = 0
+    if getattr(args, "measure", False):
+        base = Path(args.manifest).resolve()
+        measured = measure_rows(report, base if base.is_dir() else base.parent)
+    attach_picks(report)
+    if not measured and not any(r.picked for r in report.rows):
+        return
+    if report.receipt:
+        write_receipt(report, Path(args.output), name)
+    rewrite_index(report, Path(args.output), name)
 
 
 def _print_report(report: Any) -> None:
@@ -151,6 +173,12 @@ def _print_report(report: Any) -> None:
         detail = detail.splitlines()[0] if detail else ""
         print(f"  {r.row:>4}  {r.status:<12} {price:>7}  {r.song}" +
               (f"  -> {detail}" if detail else ""))
+        best = next((t for t in (r.measures or {}).get("takes", []) if t.get("best")), None)
+        if best is not None:
+            print(f"        best: {best['path']}  melody kept {best['melodyKept']:.2f}, "
+                  f"{best['loudnessLUFS']} LUFS")
+        if r.picked:
+            print(f"        picked: {r.picked}")
     t = report.totals()
     statuses = dict.fromkeys(r.status for r in report.rows)
     counts = ", ".join(f"{report.count(s)} {s}" for s in statuses)

@@ -74,9 +74,10 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
                    help="submit anew even if an identical job is unsaved in the journal")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_schema_options(p, spec)
-    from .compare_cmd import add_compare_option
+    from .compare_cmd import add_compare_option, add_measure_options
 
     add_compare_option(p)
+    add_measure_options(p)
     p.set_defaults(func=cmd_cover, spec=spec)
 
 
@@ -183,13 +184,17 @@ def cmd_cover(args: argparse.Namespace) -> int:
             on_progress=progress,
         )
     elapsed = time.monotonic() - started
-    from .compare_cmd import write_compare_page
+    from .compare_cmd import add_measures_to, measure_result, print_measures, write_compare_page
 
-    page = write_compare_page(args, source, result)
+    measures = measure_result(args, source, result)
+    page = write_compare_page(args, source, result, measures)
     if args.json:
-        print(json.dumps(summary_json(result, args.spec, elapsed, page), indent=2))
+        doc = summary_json(result, args.spec, elapsed, page)
+        add_measures_to(doc, measures)
+        print(json.dumps(doc, indent=2))
         return 0
     print_summary(result, args.spec)
+    print_measures(measures)
     return 0
 
 

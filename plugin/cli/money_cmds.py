@@ -90,7 +90,7 @@ def cmd_spend(args: argparse.Namespace) -> int:
               f"{mark}{format_usd(e.cost_usd):>8}  {e.task_uuid}  seeds {seeds}{tag}")
         print(f"    song: {_short(e.song, 70)}   prompt: {_short(e.prompt, 50)}")
         for path in e.files:
-            print(f"    {path}")
+            print(f"    {path}" + ("  [picked]" if path == e.picked else ""))
     print("totals by day:")
     for d in report.days:
         estimated = f" (~{format_usd(d.estimated_usd)} estimated)" if d.estimated_usd else ""

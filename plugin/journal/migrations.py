@@ -161,3 +161,23 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     if done:
         log.debug("journal migrations applied: %s", ", ".join(done))
     return done
+
+
+@migration
+def m022_picks(db: sqlite3.Connection) -> None:
+    """Picks: the take a user chose (``minimax-cover pick``, from an audition page's picks
+    file or a take's path), at most one per job; ``task_uuid`` is ``NULL`` for a file no
+    journaled job saved."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS picks (
+            file       TEXT PRIMARY KEY,
+            task_uuid  TEXT,
+            seed       INTEGER,
+            label      TEXT,
+            picked_at  TEXT NOT NULL,
+            via        TEXT NOT NULL DEFAULT 'cli'
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_picks_task_uuid ON picks (task_uuid)")

@@ -172,6 +172,7 @@ class SpendEntry:
     cost_kind: str
     files: list[str]
     sandbox: bool
+    picked: str | None = None
     #: The backend that ran it (``runware``, ``minimax``...): whose price it counts.
     provider: str | None = None
 
@@ -180,7 +181,8 @@ class SpendEntry:
         return {"date": self.day, "createdAt": self.created_at, "taskUUID": self.task_uuid,
                 "status": self.status, "song": self.song, "prompt": self.prompt,
                 "seeds": self.seeds, "costUsd": self.cost_usd, "costKind": self.cost_kind,
-                "files": self.files, "sandbox": self.sandbox, "provider": self.provider}
+                "files": self.files, "sandbox": self.sandbox, "provider": self.provider,
+                "picked": self.picked}
 
 
 @dataclass
@@ -239,7 +241,7 @@ class SpendReport:
         return out.getvalue()
 
 
-def _entry(row: LedgerRow) -> SpendEntry:
+def _entry(row: LedgerRow, picked: str | None = None) -> SpendEntry:
     charge = charge_of(row)
     seeds = [item.get("seed") for item in row.results if isinstance(item, dict)]
     prompt = row.request.get("positivePrompt") if row.request else None
@@ -248,7 +250,7 @@ def _entry(row: LedgerRow) -> SpendEntry:
                       song=row.song, prompt=prompt if isinstance(prompt, str) else None,
                       seeds=seeds, cost_usd=round(charge.amount, 6), cost_kind=charge.kind,
                       files=list(row.files), sandbox=is_sandbox_row(row),
-                      provider=row.backend)
+                      provider=row.backend, picked=picked)
 
 
 def spend_report(since: date | str | None = None, *, journal: Journal | None = None
@@ -262,6 +264,7 @@ def spend_report(since: date | str | None = None, *, journal: Journal | None = N
     :param journal: the journal to read (default: the user's journal file).
     """
     from ..journal.ledger import Ledger
+    from ..journal.picks import Picks
     from ..journal.store import Journal
 
     day = parse_since(since) if isinstance(since, str) else since
@@ -269,6 +272,7 @@ def spend_report(since: date | str | None = None, *, journal: Journal | None = N
     journal = journal or Journal()
     try:
         rows = Ledger(journal).rows(since=day_window(day)[0] if day else None)
+        picks = Picks(journal).for_tasks([r.task_uuid for r in rows])
     finally:
         if owned:
             journal.close()
@@ -277,7 +281,8 @@ def spend_report(since: date | str | None = None, *, journal: Journal | None = N
     for row in rows:
         if row.status == "pending":
             continue  # never sent (a claim, or a job stopped before its submit)
-        entry = _entry(row)
+        pick = picks.get(row.task_uuid)
+        entry = _entry(row, pick.file if pick else None)
         report.entries.append(entry)
         total = totals.setdefault(entry.day, DayTotal(entry.day))
         total.jobs += 1

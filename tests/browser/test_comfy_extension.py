@@ -38,6 +38,15 @@ const root = {PANEL};
 const p = [...root.querySelectorAll('audio')];
 return {{active: Number(root.dataset.active), times: p.map(x => x.currentTime),
         paused: p.map(x => x.paused), picked: root.dataset.picked}};"""
+GAINS = f"""
+const root = {PANEL};
+const box = root.querySelector('.mmc-matched-box');
+return {{matched: !!(box && box.checked), rows: [...root.querySelectorAll('.mmc-track')].map(c => {{
+  const g = c.querySelector('.mmc-gain');
+  return {{text: (c.querySelector('.mmc-measures') || {{}}).textContent || '',
+          gain: g ? parseFloat(g.textContent.replace('plays at', '')) : null,
+          volume: c.querySelector('audio').volume}};
+}})}};"""
 PICK_WIDGET = """
 const node = window.comfyAPI.app.app.graph.getNodeById(3);
 return node.widgets.find(w => w.name === 'pick').value;"""
@@ -95,6 +104,34 @@ def test_audition_panel_ab_and_pick(browser: Any, tmp_path: Path) -> None:
         assert min(widths) >= 300
         assert browser.js(STATE)["picked"] == "1"
 
+        # the measures per take, and A/B at matched loudness: each volume is its gain
+        gains = browser.js(GAINS)
+        assert gains["matched"] is True and len(gains["rows"]) == 5
+        assert all("LUFS" in r["text"] and "dBTP" in r["text"] for r in gains["rows"])
+        assert all("melody kept" in r["text"] for r in gains["rows"][1:])
+        assert max(r["gain"] for r in gains["rows"]) == 0.0
+        assert min(r["gain"] for r in gains["rows"]) < 0.0
+        for r in gains["rows"]:  # the gain shown is rounded to 0.1 dB
+            assert r["volume"] == pytest.approx(10 ** (r["gain"] / 20), rel=0.012)
+        browser.js(f"{PANEL}.querySelector('.mmc-matched-box').click()")
+        assert [r["volume"] for r in browser.js(GAINS)["rows"]] == [1] * 5
+        browser.js(f"{PANEL}.querySelector('.mmc-matched-box').click()")
+        assert browser.js(GAINS)["rows"][0]["volume"] == pytest.approx(
+            gains["rows"][0]["volume"], abs=1e-6)
+
+        # the pictures' scales: dB on the waveform, hertz on the spectrogram, a colour scale
+        scales = browser.js(
+            f"const t = (p, k) => [...p.querySelectorAll(k + ' span')].map(s => s.textContent);"
+            f"return [...{PANEL}.querySelectorAll('.mmc-pic')]"
+            ".map(p => [t(p, '.mmc-scale-db'), t(p, '.mmc-scale-freq')])")
+        assert len(scales) == 5
+        assert all(db[0] == "0 dB" and "1 kHz" in freq and "100 Hz" in freq
+                   for db, freq in scales)
+        legend = browser.js(f"const l = {PANEL}.querySelector('.mmc-legend');"
+                            "return l && [l.textContent,"
+                            " getComputedStyle(l.querySelector('i')).backgroundImage]")
+        assert "dBFS" in legend[0] and "gradient" in legend[1]
+
         # A/B: the source plays, A/B switches to the picked take at the same position
         browser.js(f"{PANEL}.querySelector('.mmc-bar button').click()")
         browser.wait(f"return {PANEL}.querySelectorAll('audio')[0].currentTime > 1.0",
@@ -114,14 +151,21 @@ def test_audition_panel_ab_and_pick(browser: Any, tmp_path: Path) -> None:
             frame(browser)
             browser.screenshot("audition-node.png")
         second = queue(browser, stub)
-        take, pick, _ = second.runs["3"].outputs
+        take, pick, _, measures = second.runs["3"].outputs
         assert pick == 3 and first.runs["3"].outputs[1] == 1
+        assert len(json.loads(measures)["takes"]) == 4
         takes = second.runs["2"].outputs[0]["waveform"]
         chosen = np.asarray(take["waveform"])[0]
         assert np.array_equal(chosen, np.asarray(takes)[2][:, :chosen.shape[-1]])
         assert not np.array_equal(chosen, np.asarray(first.runs["3"].outputs[0]["waveform"])[0])
         saved = second.ui["4"]["audio"]
         assert (stub.output / saved[0]["subfolder"] / saved[0]["filename"]).is_file()
+
+        # the pick survives a reload: the frontend restores the workflow, widget included
+        browser.driver.refresh()
+        browser.wait(f"return !!({APP} && {APP}.graph && {APP}.graph.getNodeById(3))",
+                     timeout=60, what="the workflow after a reload")
+        assert browser.wait(PICK_WIDGET, what="the pick widget") == 3
         assert browser.remote() == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,8 +71,9 @@ def test_audition_writes_previews_pictures_and_passes_pick(takes: dict, temp_dir
         assert read_audio(audio).duration_s == pytest.approx(e["duration"], abs=1e-3)
         assert png_size(picture.read_bytes())[0] >= 300
     assert len(out["ui"]["audio"]) == 3 and out["ui"]["pick"] == [2]
-    take, pick, passthrough = out["result"]
+    take, pick, passthrough, measures = out["result"]
     assert pick == 2 and passthrough is takes
+    assert [t["rank"] for t in json.loads(measures)["takes"]] != []
     (chosen,) = from_comfy_audio(take)
     assert chosen.duration_s == pytest.approx(1.5)
 
@@ -98,6 +100,39 @@ def test_web_directory_is_exported(repo_root: Path) -> None:
     js = (repo_root / "web" / "audition.js").read_text(encoding="utf-8")
     assert 'from "../../scripts/app.js"' in js and "MiniMaxCoverAudition" in js
     assert "http://" not in js and "https://" not in js
+
+
+def test_audition_measures_each_take_and_can_pass_on_the_best() -> None:
+    from minimax_cover.plugin.measure.synth import RATE, make_case
+
+    case = make_case(11, bars=4)
+    source = to_comfy_audio(Audio(case.source, RATE))
+    batch = to_comfy_audio([Audio(case.decoy, RATE), Audio(case.cover, RATE)])
+    out = MiniMaxCoverAudition().audition(batch, pick=1, source=source, choose="best")
+    take, pick, _, text = out["result"]
+    assert pick == 2  # the cover, not the decoy the pick widget named
+    measures = json.loads(text)
+    assert [t["best"] for t in measures["takes"]] == [False, True]
+    entries = out["ui"][UI_KEY]
+    rows = [e["measures"] for e in entries]
+    assert rows[0]["loudnessLUFS"] is not None and "melodyKept" not in rows[0]
+    assert rows[2]["melodyKept"] > rows[1]["melodyKept"]
+    gains = [r["playbackGainDB"] for r in rows]
+    assert max(gains) == 0.0 and all(g <= 0 for g in gains)
+    assert out["ui"]["pick"] == [2]
+    (scales,) = out["ui"]["minimax_audition_scales"]
+    assert [label for label, _ in scales["freq"]][:3] == ["100 Hz", "300", "1 kHz"]
+    assert scales["db"][0] == ("0 dB", 0.0) and len(scales["colours"]) >= 2
+
+
+def test_audition_best_needs_a_source_and_measure_off_measures_nothing(takes: dict) -> None:
+    with pytest.raises(SpecValidationError, match="choose"):
+        MiniMaxCoverAudition().audition(takes, pick=1, choose="best")
+    with pytest.raises(SpecValidationError, match="choose"):
+        MiniMaxCoverAudition().audition(takes, pick=1, choose="worst")
+    out = MiniMaxCoverAudition().audition(takes, pick=1, measure=False)
+    assert out["result"][3] == ""
+    assert all(e["measures"] is None for e in out["ui"][UI_KEY])
 
 
 def test_audition_draws_the_sections_over_the_source(takes: dict) -> None:

@@ -60,7 +60,11 @@ def test_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     page = tmp_path / "pages" / "cmp.html"
     assert main(["compare", str(a), str(b), str(c), "-o", str(page), "--prompt", "my prompt",
                  "--lyrics-file", str(lyrics), "--seeds", "5,6", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"page": str(page), "tracks": 3}
+    out = json.loads(capsys.readouterr().out)
+    assert {k: out[k] for k in ("page", "tracks")} == {"page": str(page), "tracks": 3}
+    assert out["source"]["path"] == str(a)
+    assert [t["path"] for t in out["takes"]] == [str(b), str(c)]
+    assert sorted(t["rank"] for t in out["takes"]) == [1, 2]
     html = page.read_text(encoding="utf-8")
     assert srcs(html) == ["../song.wav", "../t1.wav", "../t2.wav"]
     assert "seed 5" in html and "seed 6" in html and "[Verse]" in html and "my prompt" in html
