@@ -127,16 +127,17 @@ def cover_definition(spec: ModelSpec, node_id: str | None = None) -> NodeDef:
         price=price)
 
 
-def price_text(spec: ModelSpec, values: dict[str, Any]) -> str | None:
-    """``Price: ~$0.30 (2 x $0.15, before sending)`` for the widget values, or None when the
-    model has no price: the status text shown before the node submits."""
-    price = cover_definition(spec).price
-    if price is None:
-        return None
-    from ..plugin.money.pricing import format_usd
+def price_text(spec: ModelSpec, values: dict[str, Any], *, preprocess: Any = None
+               ) -> str | None:
+    """The ``Price:`` line shown before the node submits, by who is paid (see
+    :func:`.pricing.price_line`): Runware's price for the widget values, MiniMax's bill for
+    a two-step cover, none for a SANDBOX run; None when the model has no price."""
+    from .pricing import payee, price_line
 
-    return (f"Price: ~{format_usd(price.estimate(values))} ({price.count(values)} x "
-            f"{format_usd(price.usd)}, before sending)")
+    two_step = preprocess is not None
+    who = payee(two_step, sandbox=bool(getattr(preprocess, "sandbox", False)) if two_step
+                else None)
+    return price_line(cover_definition(spec).price, values, who)
 
 
 def _elide(value: Any) -> Any:
@@ -312,9 +313,12 @@ def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, uniqu
     from .audio_bridge import to_comfy_audio
 
     source, request = node_job(spec, node, audio=audio, preprocess=preprocess, values=values)
-    reporter = make_reporter(None if unique_id is None else str(unique_id),
-                             sandbox=bool(getattr(preprocess, "sandbox", False)))
-    shown = price_text(spec, values)
+    from .pricing import payee
+
+    who = payee(preprocess is not None, sandbox=bool(getattr(preprocess, "sandbox", False))
+                if preprocess is not None else None)
+    reporter = make_reporter(None if unique_id is None else str(unique_id), sandbox=who.sandbox)
+    shown = price_text(spec, values, preprocess=preprocess)
     reporter.send_text("Status: submitting" + (f"\n{shown}" if shown else ""))
     try:
         result = cover(source, request=request, spec=spec, decode=True, output_dir=_output_dir(),

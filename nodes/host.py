@@ -71,16 +71,17 @@ def status_text(
     sandbox: bool = False,
 ) -> str:
     """The lines shown under the node, e.g. ``Status: processing 1/2`` / ``Price: $0.15`` /
-    ``Time elapsed: 12s`` and ``SANDBOX`` when the backend is the local sandbox."""
+    ``Time elapsed: 12s``; on the local sandbox the price line says SANDBOX and no cost
+    (a sandbox reports a list price it never charges)."""
     status = f"Status: {phase}"
     if total:
         status += f" {done}/{total}"
     lines = [status]
-    if cost is not None:
+    if sandbox:
+        lines.append("Price: none (SANDBOX: synthetic audio, no cost)")
+    elif cost is not None:
         lines.append(f"Price: ${cost:.4f}")
     lines.append(f"Time elapsed: {int(elapsed_s)}s")
-    if sandbox:
-        lines.append("SANDBOX (synthetic audio, no cost)")
     return "\n".join(lines)
 
 

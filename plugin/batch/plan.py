@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING
 from ..journal.records import UNFINISHED_STATUSES
 from ..spec.task import CoverTask
 from .checks import CheckedRow
-from .identity import job_identity, service_of, song_stem, unique_stem
+from .identity import job_identity, output_files, service_of, song_stem, unique_stem
 
 if TYPE_CHECKING:
     from ..hooks.types import Backend
     from ..journal.store import JobRecord, Journal
     from ..spec.model import ModelSpec
 
-__all__ = ["PlannedRow", "plan_rows"]
+__all__ = ["PlannedRow", "plan_rows", "planned_files"]
 
 
 @dataclass
@@ -110,3 +110,13 @@ def plan_rows(checked: list[CheckedRow], *, spec: ModelSpec, backend: Backend,
         row.stem = unique_stem(song_stem(c.row.song), identity, output_dir,
                                task.number_results, task.output_format, taken, own)
     return planned
+
+
+def planned_files(p: PlannedRow, spec: ModelSpec, output_dir: Path) -> list[str]:
+    """The files a ``run``/``resume`` row will write (``--dry-run`` shows them), else []."""
+    if p.stem is None or p.action not in ("run", "resume"):
+        return []
+    request = p.checked.request
+    fmt = str(spec.value(request, "outputFormat")).upper()
+    total = int(spec.value(request, "numberResults"))
+    return [str(path) for path in output_files(output_dir, p.stem, total, fmt)]

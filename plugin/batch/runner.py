@@ -35,7 +35,7 @@ from ..spec.model import ModelSpec
 from .budget import Budget
 from .checks import check_rows
 from .manifest import ManifestRow
-from .plan import PlannedRow, plan_rows
+from .plan import PlannedRow, plan_rows, planned_files
 from .report import BatchReport, RowReport, write_receipt
 from .worker import JobOutcome, JobSpec, LocalRun, WorkerConfig, run_local, run_remote
 
@@ -379,12 +379,15 @@ class BatchRunner:
             if p.action == "resume":
                 self._reports[p.number] = self._base_report(
                     p, "would-resume", task_uuid=p.previous.task_uuid if p.previous else None,
-                    reason="submitted earlier; collected by taskUUID, not paid again")
+                    reason="submitted earlier; collected by taskUUID, not paid again",
+                    would_write=planned_files(p, self.spec, self.out_dir))
             elif p.action == "run":
                 p.estimate, source = self._dry_run_price(backend, p, prices)
                 if budget.fits(p.estimate):
                     budget.settle(budget.reserve(p.estimate), None)
-                    self._reports[p.number] = self._base_report(p, "would-run", reason=source)
+                    self._reports[p.number] = self._base_report(
+                        p, "would-run", reason=source,
+                        would_write=planned_files(p, self.spec, self.out_dir))
                 else:
                     self._reports[p.number] = self._base_report(
                         p, "not-run", reason=self._over_cap(budget, p))
@@ -427,6 +430,7 @@ class BatchRunner:
 
     def _execute(self, planned: list[PlannedRow], budget: Budget, backend: Backend,
                  journal: Any, report: BatchReport) -> None:
+        self._check_remote_reach(backend)  # before a cluster is started or connected to
         executor = self._executor()
         report.executor = getattr(executor, "name", self.options.executor)
         local = LocalRun(spec=self.spec, registry=self.registry, backend=backend,
@@ -512,6 +516,16 @@ class BatchRunner:
                        stem=p.stem or "cover", output_dir=str(self.out_dir),
                        identity=p.identity)
 
+    def _check_remote_reach(self, backend: Backend) -> None:
+        """Workers of a scheduler elsewhere (``address``) cannot reach this process's sandbox:
+        refuse before anything starts."""
+        if getattr(backend, "local_sandbox", None) and self.options.executor_options.get(
+                "address"):
+            raise UsageError(
+                f"--executor {self.options.executor}: workers of a remote scheduler need "
+                "RUNWARE_API_KEY (or RUNWARE_API_URL of a sandbox they can reach, started with "
+                "`minimax-cover sandbox`); the local sandbox of this run is on 127.0.0.1")
+
     def _worker_config(self, executor: Any, backend: Backend) -> WorkerConfig:
         from ..config import resolve_api_key
         from ..constants import API_URL_ENV
@@ -522,6 +536,10 @@ class BatchRunner:
         if not getattr(executor, "local_workers", False):
             opts.pop("api_key", None)  # remote workers read their own RUNWARE_API_KEY
         name = backend.name
+        shared = getattr(backend, "local_sandbox", None)
+        if shared and getattr(executor, "local_workers", False):
+            # No key: local workers use this run's sandbox over loopback (X-Sandbox: free).
+            opts["base_url"], opts["api_key"] = shared
         import os
 
         if backend.sandbox and not (opts.get("base_url") or os.environ.get(API_URL_ENV)

@@ -12,6 +12,7 @@ import argparse
 import json
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     from . import settle_imports
 
     settle_imports()  # the job's modules are loaded: out of the collector's way (one-shot run)
+    started = time.monotonic()
     with ProgressLine(show, delivery=request.get("deliveryMethod")) as progress, \
             CoverInterrupts(progress) as presses:
         try:
@@ -200,14 +202,14 @@ def cmd_cover(args: argparse.Namespace) -> int:
             )
         except Interrupted as exc:
             raise _how_to_resume(exc, args) from exc
+    elapsed = time.monotonic() - started
     from .compare_cmd import add_measures_to, measure_result, print_measures, write_compare_page
 
     measures = measure_result(args, source, result)
-    write_compare_page(args, source, result, measures)
+    page = write_compare_page(args, source, result, measures)
     if args.json:
-        doc = result.to_dict()
+        doc = summary_json(result, args.spec, elapsed, page)
         add_measures_to(doc, measures)
-        doc["seed"] = CoverTask(args.spec, result.request).seed  # the one for --seed
         print(json.dumps(doc, indent=2))
         return 0
     print_summary(result, args.spec)
@@ -227,6 +229,34 @@ def _how_to_resume(exc: Interrupted, args: argparse.Namespace) -> Interrupted:
     return Interrupted(f"interrupted; task {task} was not cancelled on the server: collect it "
                        f"with `minimax-cover resume {task}{where}` or run {again} again "
                        "(nothing is paid twice)", task_uuid=task)
+
+
+def summary_json(result: Any, spec: ModelSpec, elapsed_s: float,
+                 page: Path | None) -> dict[str, Any]:
+    """``cover --json``: the result, plus ``seed`` (the one to pass to ``--seed``),
+    ``durationSeconds`` (the job's wall time), ``comparePage`` (``--compare``'s page, or null)
+    and each output's ``durationSeconds`` read from its file when the API sent none."""
+    doc = result.to_dict()
+    doc["seed"] = CoverTask(spec, result.request).seed
+    doc["durationSeconds"] = round(elapsed_s, 3)
+    doc["comparePage"] = str(page) if page is not None else None
+    for out, entry in zip(result.outputs, doc.get("outputs", []), strict=False):
+        if entry.get("durationSeconds") is None:
+            entry["durationSeconds"] = _seconds(out.path)
+    return doc
+
+
+def _seconds(path: Path | None) -> float | None:
+    """The audio's duration from the file's headers (nothing decoded), or None."""
+    if path is None:
+        return None
+    from ..audio import probe_audio
+    from ..errors import AudioError
+
+    try:
+        return round(probe_audio(path).duration_s, 3)
+    except (AudioError, OSError):
+        return None
 
 
 def _dry_run(args: argparse.Namespace, source: Any, request: dict[str, Any]) -> int:
@@ -286,12 +316,5 @@ def _seed(out: Any, bounds: tuple[int, int] | None) -> str:
 
 def _duration(path: Path | None) -> str:
     """``"  12.0 s"`` from the file's headers (nothing decoded), or ``"      ?"``."""
-    if path is None:
-        return "      ?"
-    from ..audio import probe_audio
-    from ..errors import AudioError
-
-    try:
-        return f"{probe_audio(path).duration_s:6.1f} s"
-    except (AudioError, OSError):
-        return "      ?"
+    seconds = _seconds(path)
+    return "      ?" if seconds is None else f"{seconds:6.1f} s"

@@ -111,6 +111,14 @@ class RunwareBackend:
         return self._sandbox is not None or _answered_as_sandbox(self.client)
 
     @property
+    def local_sandbox(self) -> tuple[str, str] | None:
+        """``(url, key)`` of the sandbox started here, which processes on this machine (a
+        batch's local Dask workers) can reach over loopback; ``None`` otherwise."""
+        if self._sandbox is None:
+            return None
+        return self._sandbox.url, str(self._sandbox.api_key)
+
+    @property
     def label(self) -> str:
         """What users read: the endpoint, and SANDBOX when it is the built-in sandbox."""
         if self.sandbox:

@@ -11,7 +11,7 @@ from pathlib import Path
 from minimax_cover.nodes.runner import known_node_classes, run_workflow
 from workflow_support import expand, widget_names
 
-UI = Path("example_workflows") / "minimax_music_cover.json"
+UI = Path("example_workflows") / "Cover a song (MiniMax Music Cover).json"
 API = Path("examples") / "workflows" / "minimax_music_cover_api.json"
 
 

@@ -241,15 +241,16 @@ def test_a_submitted_unsaved_row_is_resumed_not_resubmitted(make_sandbox: Any,
 def test_should_cancel_leaves_jobs_resumable(make_sandbox: Any, songs: list[Path],
                                              tmp_path: Path) -> None:
     sb = make_sandbox(latency_s=3.0)
-    started = time.monotonic()
     rows = _rows(songs, 4, deliveryMethod="async")
     report = _batch(sb, rows, tmp_path / "out", concurrency=2,
                     should_cancel=lambda: sb.submissions() >= 2)
-    assert time.monotonic() - started < 3.0
     statuses = sorted(r.status for r in report.rows)
     assert statuses == ["interrupted", "interrupted", "not-run", "not-run"]
     assert report.exit_code == 130 and report.resume_hint
-    assert all(r.task_uuid for r in report.rows if r.status == "interrupted")
+    sent = [r.task_uuid for r in report.rows if r.status == "interrupted"]
+    assert all(sent)
+    # stopped, not waiting for the jobs: they are still generating on the sandbox
+    assert all(sb.task(t)["status"] == "processing" for t in sent)
     sb.latency_s = 0.0
     again = _batch(sb, rows, tmp_path / "out", concurrency=2)
     assert sorted(r.status for r in again.rows) == ["resumed", "resumed", "saved", "saved"]

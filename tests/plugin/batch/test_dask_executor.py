@@ -140,3 +140,37 @@ def test_a_seedless_batch_whose_driver_died_is_collected_not_repaid(
     assert sandbox_env.submissions() == 4  # submits == rows
     for row in again.rows:
         assert sandbox_env.submissions(row.task_uuid) == 1
+
+
+def test_without_a_key_local_workers_use_the_runs_sandbox_quietly(
+        songs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No key, no URL: like every other command the batch runs on the sandbox (its local
+    workers reach it over loopback; nothing charged), and distributed's INFO lines stay out
+    of a normal run (issue 24)."""
+    import logging
+
+    from minimax_cover.plugin.cli import main
+
+    assert "RUNWARE_API_KEY" not in os.environ and "RUNWARE_API_URL" not in os.environ
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    root.handlers = [logging.StreamHandler(sys.stderr)]  # what the console script sees
+    try:
+        code = main(["batch", str(songs[0].parent), "-o", str(tmp_path / "out"), "--prompt",
+                     PROMPT, "--executor", "dask", "--executor-option", "workers=1",
+                     "--json", "--no-progress"])
+    finally:
+        root.handlers = handlers
+        root.setLevel(level)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    import json
+
+    doc = json.loads(out)
+    assert doc["sandbox"] is True and doc["executor"] == "dask"
+    assert [r["status"] for r in doc["rows"]] == ["saved"] * 5
+    assert "distributed" not in err and "INFO" not in err, err
+    from minimax_cover.plugin.cli import main as again
+
+    assert again(["spend", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totalUsd"] == 0.0  # sandbox covers are free
