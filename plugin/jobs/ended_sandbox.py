@@ -63,7 +63,9 @@ def sandbox_ended(record: JobRecord, journal: Journal) -> str | None:
 
 def close_if_sandbox_ended(record: JobRecord, journal: Journal) -> str | None:
     """Mark ``record`` failed when :func:`sandbox_ended` says so; returns the reason or None."""
+    from .ledger import uncollectable
+
     reason = sandbox_ended(record, journal)
     if reason is not None:
-        journal.mark(record.task_uuid, "failed", error=f"not collected: {reason}")
+        uncollectable(journal, record.task_uuid, f"not collected: {reason}")
     return reason

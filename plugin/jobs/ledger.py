@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..hooks.types import Backend
     from ..journal.store import JobRecord, Journal
 
-__all__ = ["LIFECYCLE", "JobLedger", "Plan"]
+__all__ = ["LIFECYCLE", "JobLedger", "Plan", "uncollectable"]
 
 log = logging.getLogger("minimax_cover.ledger")
 
@@ -257,3 +257,9 @@ class JobLedger:
     def _mark(self, status: str, error: str | None = None) -> None:
         if self.journal is not None:
             self.journal.mark(self.task_uuid, status, error=error)
+
+
+def uncollectable(journal: Journal, task_uuid: str, reason: str) -> None:
+    """A journaled job that can never be collected (it ran on a local sandbox that has ended:
+    nothing was charged): ``failed``, with the reason."""
+    journal.mark(task_uuid, "failed", error=reason)

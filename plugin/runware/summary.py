@@ -16,11 +16,11 @@ def account_summary() -> dict[str, Any]:
     Reads ``RUNWARE_API_KEY`` / ``RUNWARE_API_URL`` like every client; the key is never in it.
     With neither, the local sandbox answers (``"sandbox": true``), as it runs every cover then.
     """
+    from ..hooks.registry import get_registry
     from ..money.caps import load_caps
     from ..money.receipts import spend_report
-    from .backend import RunwareBackend
 
-    backend = RunwareBackend()
+    backend = get_registry().backend("runware")  # its opener starts the sandbox if needed
     try:
         details = backend.account()
         endpoint = backend.endpoint
