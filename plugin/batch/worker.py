@@ -211,9 +211,9 @@ class _MarkedBackend:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def run(self, request: dict[str, Any], **callbacks: Any) -> Any:
+    def submit(self, request: dict[str, Any], **options: Any) -> Any:
         self._before_submit(str(request["taskUUID"]))
-        return self._inner.run(request, **callbacks)
+        return self._inner.submit(request, **options)
 
 
 def _resume_remote(config: WorkerConfig, job: JobSpec, backend: Any) -> CoverResult:

@@ -7,8 +7,9 @@ before that) and calls :meth:`CoverJob.run`::
     find_unfinished (ledger.plan: seed, identity, claim; or a saved identical job: reuse)
       ->  preflight (balance, caps)  ->  stage (hook)
       ->  prepare (hook: the spending guard holds the price; validated again)
-      ->  record (ledger.submitting)  ->  execute: backend.run | backend.resume (the job's one
-          call to its backend), save each result (ledger.collected)
+      ->  record (ledger.submitting; a Ctrl-C before it sends nothing)
+      ->  execute: backend.submit -> ledger.submitted(ticket) -> backend.collect([ticket])
+          (the process's collector), save each result (ledger.collected)
       ->  finish: ledger.saved, on_job_done (hook)
 
 Every journal status change goes through the job's :class:`~.ledger.JobLedger`.
@@ -16,7 +17,7 @@ Every journal status change goes through the job's :class:`~.ledger.JobLedger`.
 With ``dry_run`` :meth:`CoverJob.run` only prices the request (:meth:`CoverJob.dry_run`).
 
 :func:`~.pipeline.resume_job` builds one from a journal record (:meth:`CoverJob.from_record`)
-that skips straight to ``execute`` with ``backend.resume``.
+that skips straight to ``execute``: it collects ``backend.ticket_for(request)``, never submits.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from .silence import check_silence
 
 if TYPE_CHECKING:
     from ..journal.store import JobRecord, Journal
-    from ..results import GenerationResult, ProgressEvent, TaskResult
+    from ..results import GenerationResult, ProgressEvent, TaskResult, Ticket
 
 __all__ = ["CoverJob", "RunOptions", "open_journal", "output_path"]
 
@@ -221,6 +222,7 @@ class CoverJob:
         self.outputs: dict[int, CoverOutput] = {}
         self._indexes: dict[str, int] = {}  # audioUUID (or arrival) -> output index
         self._ledger: JobLedger | None = None
+        self._ticket: Ticket | None = None  # the submit's answer (None until it returns)
         self.reuse_from: JobRecord | None = None  # an identical saved job served instead
 
     # ------------------------------------------------------------------ construction
@@ -328,7 +330,13 @@ class CoverJob:
         from .providers import build_backend  # the provider order, failover before acceptance
 
         ctx.backend = build_backend(self.registry, ctx, ctx.backend_name,
-                                    explicit=backend is not None, options=backend_options)
+                                    explicit=backend is not None, options=backend_options,
+                                    on_move=self._moved)
+
+    def _moved(self) -> None:
+        """The failover backend moved the job to its next provider (before acceptance)."""
+        if self.journal is not None and self.context.task_uuid:
+            self.ledger.moved()
 
     # ------------------------------------------------------------------ shortcuts
 
@@ -473,32 +481,45 @@ class CoverJob:
             self._ledger.task = CoverTask(self.spec, self.request)
 
     def record(self) -> None:
-        """Journal the request as ``submitted``, durably, right before it is sent."""
+        """Journal the request as ``submitted``, durably, right before it is sent.
+
+        :raises Interrupted: ``should_cancel()`` is already True (a Ctrl-C before the send):
+            nothing is sent and the row stays planned, so the same command submits it later
+            under the same ``taskUUID``.
+        """
+        cancel = self.options.should_cancel
+        if cancel is not None and cancel():
+            raise Interrupted(f"interrupted before task {self.task_uuid} was sent; nothing was "
+                              "sent or charged", task_uuid=self.task_uuid)
         self.context.output_dir.mkdir(parents=True, exist_ok=True)
         self.ledger.submitting(song=self.song, output_dir=self.context.output_dir,
                                output_stem=self.options.output_stem)
         self._recorded = True
 
     def execute(self) -> CoverResult:
-        """Submit (or resume) once, save every result as it arrives, and finish.
+        """Submit once (or take the journaled task's ticket), collect it, save every result as
+        it arrives, and finish.
 
-        The one place a job calls its backend for its results.
+        The one place a job calls its backend for its results: ``backend.submit`` then
+        ``ledger.submitted(ticket)`` then ``backend.collect([ticket])`` (the process's
+        collector); a resumed job collects ``backend.ticket_for(request)``, never submits.
         """
         self.context.task_uuid = self.task_uuid
         self.context.output_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        runner = self.backend.resume if self.resumed else self.backend.run
+        expected = typical_duration_s(self.journal, endpoint=self.backend.endpoint,
+                                      number_results=self.total)
         try:
             if self.resumed or not self._recorded:
                 self.ledger.task = CoverTask(self.spec, self.request)
                 self.ledger.resuming()
             if self.options.on_journaled is not None:
                 self.options.on_journaled(self.task_uuid)
-            outcome = runner(self.request, on_progress=self.options.on_progress,
-                             should_cancel=self.options.should_cancel,
-                             on_result=self.save_result, expected_s=typical_duration_s(
-                                 self.journal, endpoint=self.backend.endpoint,
-                                 number_results=self.total))
+            if self.resumed:
+                ticket = self.backend.ticket_for(self.request, expected_s=expected)
+            else:
+                ticket = self._submit(expected)
+            outcome = self._collect(ticket)
             for result in outcome.results:  # anything a backend reported without the callback
                 self.save_result(result)
         except MinimaxCoverError as exc:
@@ -509,6 +530,34 @@ class CoverJob:
                                           body=exc.body) from exc
             raise
         return self.finish(outcome, started)
+
+    def _unsent(self) -> bool:
+        """True when the submit was stopped before the provider accepted the task (no ticket,
+        no result): the send-and-retry only waits, cancellably, before sending again a request
+        that was not processed."""
+        return not self.resumed and self._ticket is None and not self._indexes
+
+    def _submit(self, expected_s: float | None) -> Ticket:
+        """Send the task once; the ledger records the ticket."""
+        options = self.options
+        ticket = self._ticket = self.backend.submit(
+            self.request, should_cancel=options.should_cancel, expected_s=expected_s,
+            on_progress=options.on_progress, on_result=self.save_result)
+        self.ledger.submitted(ticket)
+        return ticket
+
+    def _collect(self, ticket: Ticket) -> TaskResult:
+        """Wait for ``ticket`` through the backend's collector; raise the error it ended with."""
+        outcomes = self.backend.collect([ticket], on_progress=self.options.on_progress,
+                                        should_cancel=self.options.should_cancel,
+                                        on_result=self.save_result)
+        outcome = outcomes.get(ticket.task_uuid)
+        if outcome is None:
+            raise OutcomeUnknownError(f"task {ticket.task_uuid}: the backend returned no outcome",
+                                      task_uuid=ticket.task_uuid)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def save_result(self, result: GenerationResult) -> None:
         """Fetch one generation to its file (once), journal it and call ``on_result``."""
@@ -667,6 +716,8 @@ class CoverJob:
             exc.saved_files = self.saved_files
         elif isinstance(exc, OutcomeUnknownError):
             ledger.unknown(str(exc))
+        elif isinstance(exc, Interrupted) and self._unsent():
+            ledger.not_sent(str(exc))  # nothing accepted, nothing paid: submitted again later
         elif isinstance(exc, Interrupted):
             ledger.interrupted(str(exc))
         elif self._indexes:  # once a result was reported it is paid for: keep it resumable

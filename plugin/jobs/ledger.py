@@ -4,6 +4,9 @@
 
     planned    (``pending``)    plan(): seed chosen (or taken again), identity, taskUUID, claim
     submitted  (``submitted``)  submitting(): durably, right before the request is sent;
+                                submitted(ticket): the submit's answer (moved(): failover
+                                to another provider before acceptance); not_sent(): stopped
+                                before acceptance, back to planned;
                                 resuming(): an earlier run sent it, collected by taskUUID
     collected  (``succeeded``)  collected(): a result reported (and its file, once written)
     saved      (``saved``)      saved(): every file written; the lease ends
@@ -39,6 +42,7 @@ from .seeds import choose_seed, seed_range
 if TYPE_CHECKING:
     from ..hooks.types import Backend
     from ..journal.store import JobRecord, Journal
+    from ..results import Ticket
 
 __all__ = ["LIFECYCLE", "JobLedger", "Plan", "uncollectable"]
 
@@ -186,6 +190,30 @@ class JobLedger:
                 output_dir=os.path.abspath(output_dir) if output_dir else None,
                 output_stem=output_stem, seedless=self.seedless)
         self._submitted = True
+
+    def submitted(self, ticket: Ticket) -> None:
+        """The submit returned ``ticket``: the row (journaled ``submitted`` right before the
+        send) stays as it is; an unknown outcome (``accepted=False``) is looked up by
+        ``taskUUID`` when collected, never sent again."""
+        if not ticket.accepted:
+            log.warning("task %s: the submit's outcome is unknown; collecting it looks it up",
+                        self.task_uuid)
+        self._submitted = True
+
+    def not_sent(self, error: str) -> None:
+        """Stopped before the provider accepted the task (a Ctrl-C before or while the submit
+        waited to retry): back to ``pending``, so the same command submits it under the same
+        ``taskUUID``."""
+        self._mark("pending", error)
+
+    def moved(self) -> None:
+        """The job moved to another provider before it was accepted (failover): the row names
+        the backend and endpoint now running it (so ``resume`` and ``jobs`` ask that one)."""
+        if self.journal is not None and self.task_uuid:
+            from ..journal.moves import move_job
+
+            move_job(self.journal, self.task_uuid, backend=self.backend.name,
+                     endpoint=self.backend.endpoint)
 
     def resuming(self) -> None:
         """An earlier run sent the task: it is collected by ``taskUUID`` (an attempt)."""

@@ -260,8 +260,22 @@ class MiniMaxBackend:
         on_result: Callable[[GenerationResult], None] | None = None,
         expected_s: float | None = None,
     ) -> TaskResult:
-        """Run ``numberResults`` generations one after another (each sent once);
-        ``expected_s`` (a pace hint for polling backends) is not needed here."""
+        """Thin wrapper for third-party callers (the pipeline uses :meth:`submit` and
+        :meth:`collect`): run ``numberResults`` generations one after another (each sent
+        once); ``expected_s`` (a pace hint for polling backends) is not needed here."""
+        return self._generate_all(request, on_progress=on_progress,
+                                  should_cancel=should_cancel, on_result=on_result)
+
+    def _generate_all(
+        self,
+        request: dict[str, Any],
+        *,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_result: Callable[[GenerationResult], None] | None = None,
+    ) -> TaskResult:
+        """Every generation of ``request``, one after another, each sent once; ``should_cancel``
+        checked before each, each paid result handed to ``on_result`` as it arrives."""
         from ..results import ProgressEvent, TaskResult
 
         task_uuid = str(request.get("taskUUID") or uuid.uuid4())
@@ -315,8 +329,25 @@ class MiniMaxBackend:
         emit("done")
         return TaskResult.from_results(task_uuid, results)
 
-    def submit(self, task: dict[str, Any]) -> Ticket:
+    def submit(
+        self,
+        task: dict[str, Any],
+        *,
+        should_cancel: Callable[[], bool] | None = None,
+        expected_s: float | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        on_result: Callable[[GenerationResult], None] | None = None,
+    ) -> Ticket:
         """Run every generation now (MiniMax answers synchronously); the ticket carries them.
+
+        The work is done here, not in :meth:`collect`, because a MiniMax generation is a paid
+        call with no task id to look it up by: ``collect`` never spends (a resumed job's
+        ticket, :meth:`ticket_for`, ends in :class:`OutcomeUnknownError`, never a second paid
+        call), and a refusal of the first generation reaches the caller here, where a failover
+        backend may still move the job to the next provider. ``should_cancel`` is checked
+        before each generation (a Ctrl-C before the first sends nothing), ``on_progress``
+        reports each one and ``on_result`` gets each paid result as it arrives, so a later
+        interruption or failure never drops it. ``expected_s`` is not needed (no polling).
 
         :raises TaskFailedError: a later generation failed (``partial_results`` keeps the paid
             ones); other errors as :meth:`run`.
@@ -324,7 +355,8 @@ class MiniMaxBackend:
         from ..results import Ticket
 
         sent_at, started = time.time(), time.monotonic()
-        outcome = self.run(task)
+        outcome = self._generate_all(task, on_progress=on_progress,
+                                     should_cancel=should_cancel, on_result=on_result)
         return Ticket(task_uuid=outcome.task_uuid, backend=self.name, endpoint=self.endpoint,
                       number_results=len(outcome.results), submitted_at=sent_at,
                       results=tuple(outcome.results), complete=True, started=started,
@@ -359,7 +391,8 @@ class MiniMaxBackend:
             out[ticket.task_uuid] = TaskResult.from_results(ticket.task_uuid, ticket.results)
         return out
 
-    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+    def ticket_for(self, request: dict[str, Any], *, expected_s: float | None = None,
+                   submitted_at: float | None = None) -> Ticket:
         """The ticket of a job sent earlier: MiniMax cannot look it up, so collecting it ends
         in :class:`OutcomeUnknownError` (never a second paid call)."""
         from ..results import Ticket
@@ -367,7 +400,7 @@ class MiniMaxBackend:
         return Ticket(task_uuid=str(request.get("taskUUID") or ""), backend=self.name,
                       endpoint=self.endpoint,
                       number_results=int(MINIMAX_MUSIC_COVER.value(request, "numberResults")),
-                      submitted_at=float(hints.get("submitted_at") or time.time()),
+                      submitted_at=float(submitted_at or time.time()), expected_s=expected_s,
                       accepted=False)
 
     def _generate(self, source: dict[str, str], handle: CoverHandle | None, prompt: str,
@@ -465,7 +498,8 @@ class MiniMaxBackend:
             data_uri=data_uri, base64_data=b64, status="success", raw=raw, result_index=index)
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Always raises: MiniMax has no task id or polling to collect a lost answer."""
+        """Thin wrapper for third-party callers; always raises: MiniMax has no task id or
+        polling to collect a lost answer."""
         raise self._lost(request.get("taskUUID"))
 
     @staticmethod

@@ -24,7 +24,7 @@ from ..hooks.specs import hookimpl
 if TYPE_CHECKING:
     from ..errors import MinimaxCoverError
     from ..hooks.types import JobContext
-    from ..results import GenerationResult, TaskResult, Ticket
+    from ..results import GenerationResult, ProgressEvent, TaskResult, Ticket
     from ..sandbox import Sandbox
     from .client import RunwareClient
 
@@ -129,9 +129,15 @@ class RunwareBackend:
         """Upload with ``mediaStorage``; returns the media UUID."""
         return self.client.upload_media(data, mime=mime).media_uuid
 
-    def submit(self, task: dict[str, Any]) -> Ticket:
-        """Send the task once; a ``sync`` task's ticket carries its results."""
-        return self.client.submit_ticket(task)
+    def submit(self, task: dict[str, Any], *, should_cancel: Callable[[], bool] | None = None,
+               expected_s: float | None = None,
+               on_progress: Callable[[ProgressEvent], None] | None = None,
+               on_result: Callable[[GenerationResult], None] | None = None) -> Ticket:
+        """Send the task once; a ``sync`` task's ticket carries its results (handed over by
+        :meth:`collect`, so ``on_result`` is not called here). ``should_cancel`` is checked
+        before the send and while a refused send waits to be retried."""
+        return self.client.submit_ticket(task, should_cancel=should_cancel,
+                                         expected_s=expected_s, on_progress=on_progress)
 
     def collect(self, tickets: Sequence[Ticket], **callbacks: Any
                 ) -> dict[str, TaskResult | MinimaxCoverError]:
@@ -139,17 +145,21 @@ class RunwareBackend:
         tick for every pending task of this endpoint)."""
         return self.client.collect(tickets, **callbacks)
 
-    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+    def ticket_for(self, request: dict[str, Any], *, expected_s: float | None = None,
+                   submitted_at: float | None = None) -> Ticket:
         """The ticket of a task submitted earlier (same ``taskUUID``), to collect it."""
-        return self.client.ticket_for(request, **hints)
+        return self.client.ticket_for(request, expected_s=expected_s,
+                                      submitted_at=submitted_at)
 
     def run(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Submit once and wait: :meth:`submit`, then :meth:`collect` (sync answers carry
-        their results; async ones are collected by the process's collector)."""
+        """Thin wrapper for third-party callers (the pipeline uses :meth:`submit` and
+        :meth:`collect`): submit once and wait (sync answers carry their results; async ones
+        are collected by the process's collector)."""
         return self.client.run(request, **callbacks)
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Collect an already submitted task (getResponse by its taskUUID, never a submit)."""
+        """Thin wrapper for third-party callers: collect an already submitted task
+        (``getResponse`` by its taskUUID, never a submit)."""
         return self.client.resume(request, **callbacks)
 
     def price(self, request: dict[str, Any]) -> float | None:

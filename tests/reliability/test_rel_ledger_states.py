@@ -70,11 +70,11 @@ class _CrashInside:
     def _die(self, result: Any) -> None:
         raise Crash("inside the backend call")
 
-    def run(self, request: dict[str, Any], **callbacks: Any) -> Any:
-        return self._inner.run(request, **{**callbacks, "on_result": self._die})
+    def submit(self, request: dict[str, Any], **options: Any) -> Any:
+        return self._inner.submit(request, **{**options, "on_result": self._die})
 
-    def resume(self, request: dict[str, Any], **callbacks: Any) -> Any:
-        return self._inner.resume(request, **{**callbacks, "on_result": self._die})
+    def collect(self, tickets: Any, **callbacks: Any) -> Any:
+        return self._inner.collect(tickets, **{**callbacks, "on_result": self._die})
 
 
 class Lifecycle(RuleBasedStateMachine):
