@@ -180,8 +180,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from ..jobs.ended_sandbox import close_if_sandbox_ended
     from ..jobs.pipeline import resume_job
+    from ..jobs.saved import SandboxEndedError
     from ..journal.store import Journal
     from .common import split_output
 
@@ -199,28 +199,25 @@ def cmd_resume(args: argparse.Namespace) -> int:
                              f"to resume {len(targets)} jobs")
         results, failures = [], 0
         for task_uuid in targets:
-            record = journal.get(task_uuid)
-            if record is not None and record.status == "saved":  # idempotent: like batch's skip
-                results.append({"taskUUID": task_uuid, "status": "saved", "resumed": False,
-                                "files": list(record.files)})
-                if not args.json:
-                    print(f"{task_uuid}: already saved: {', '.join(record.files) or '-'}")
-                continue
-            reason = close_if_sandbox_ended(record, journal) if record is not None and \
-                record.status != "failed" else None
-            if reason is not None:
-                results.append({"taskUUID": task_uuid, "status": "failed", "resumed": False,
-                                "files": [], "error": f"not collected: {reason}"})
-                print(f"{task_uuid}: not collected: {reason}", file=sys.stderr)
-                continue
-            try:
+            try:  # idempotent: a saved job answers with its files (exit 0), like batch's skip
                 result = resume_job(task_uuid, output_dir=out_dir, output_stem=stem,
                                     journal=journal)
+            except SandboxEndedError as exc:  # closed (failed), nothing was charged
+                results.append({"taskUUID": task_uuid, "status": "failed", "resumed": False,
+                                "files": [], "error": f"not collected: {exc.reason}"})
+                print(exc, file=sys.stderr)
+                continue
             except MinimaxCoverError as exc:
                 if len(targets) == 1:
                     raise  # one line and its exit code, like every other command
                 failures += 1
                 print(f"{task_uuid}: {exc}", file=sys.stderr)
+                continue
+            if not result.resumed:  # already saved: its files from the journal
+                results.append({"taskUUID": task_uuid, "status": "saved", "resumed": False,
+                                "files": [str(p) for p in result.files]})
+                if not args.json:
+                    print(result.warnings[0])
                 continue
             results.append({**result.to_dict(), "status": "saved",
                             "files": [str(p) for p in result.files]})

@@ -164,19 +164,34 @@ def resume_job(
     file stem journaled when it was submitted), unless ``output_dir`` / ``output_stem`` say
     otherwise; the job is then marked saved.
 
-    :raises MinimaxCoverError: the job is unknown, already saved, or the backend cannot find it.
+    Idempotent for every face (CLI, MCP, service): a job already saved returns its files from
+    the journal (nothing sent; ``resumed`` False, the warnings say "already saved"). A job of
+    a local sandbox that has ended is closed (``failed``) the same way for all of them.
+
+    :raises SandboxEndedError: the job ran on a local sandbox that has ended (nothing was
+        charged; the journal now says ``failed``).
+    :raises MinimaxCoverError: the job is unknown, or the backend cannot find it.
     """
     from ..hooks.registry import get_registry
     from ..journal.store import Journal
+    from .ended_sandbox import close_if_sandbox_ended
+    from .saved import SandboxEndedError, saved_result
 
     journal = journal or Journal()
     record = journal.get(task_uuid)
     if record is None:
         raise MinimaxCoverError(f"no job {task_uuid} in the journal ({journal.path})")
+    registry = registry or get_registry()
     if record.status == "saved":
-        raise MinimaxCoverError(f"job {task_uuid} is already saved: {', '.join(record.files)}")
+        spec = registry.model(MINIMAX_MUSIC_COVER.value(record.request, "model"))
+        return saved_result(record, spec, decode=decode)
+    if record.status != "failed":
+        reason = close_if_sandbox_ended(record, journal)
+        if reason is not None:
+            raise SandboxEndedError(f"{task_uuid}: not collected: {reason}",
+                                    task_uuid=task_uuid, reason=reason)
     job = CoverJob.from_record(
-        record, registry=registry or get_registry(), journal=journal,
+        record, registry=registry, journal=journal,
         backend_options=backend_options, output_dir=output_dir,
         options=RunOptions(decode=decode, output_stem=output_stem, on_progress=on_progress,
                            should_cancel=should_cancel),
