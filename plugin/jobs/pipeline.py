@@ -4,7 +4,8 @@
 
     build the request (any spec field by keyword)  ->  validate (spec)  ->  local audio checks
       ->  choose_backend (hook)  ->  CoverJob.run: journal lookup -> stage_audio (hook)
-      ->  prepare_request (hook) -> validate again -> journal.record -> backend.run
+      ->  prepare_request (hook) -> validate again -> ledger.submitting -> backend.submit
+      ->  ledger.submitted(ticket) -> backend.collect([ticket]) (the process's collector)
       ->  per generation: fetch + save, journal, on_result  ->  journal "saved"  ->  on_job_done
 
 Nothing is uploaded or paid for before validation and the local audio checks pass. A job whose
