@@ -516,7 +516,8 @@ class CoverJob:
             if self.options.on_journaled is not None:
                 self.options.on_journaled(self.task_uuid)
             if self.resumed:
-                ticket = self.backend.ticket_for(self.request, expected_s=expected)
+                ticket = self.backend.ticket_for(self.request, expected_s=expected,
+                                                 submitted_at=self._journaled_at())
             else:
                 ticket = self._submit(expected)
             outcome = self._collect(ticket)
@@ -530,6 +531,17 @@ class CoverJob:
                                           body=exc.body) from exc
             raise
         return self.finish(outcome, started)
+
+    def _journaled_at(self) -> float | None:
+        """When the resumed task was journaled (UNIX time; the collector paces it from there),
+        or ``None`` (a remote worker's job, or a time that does not parse)."""
+        from datetime import datetime
+
+        created = self.previous.created_at if self.previous is not None else None
+        try:
+            return datetime.fromisoformat(created).timestamp() if created else None
+        except (TypeError, ValueError):
+            return None
 
     def _unsent(self) -> bool:
         """True when the submit was stopped before the provider accepted the task (no ticket,
