@@ -86,11 +86,29 @@ _lock = threading.Lock()
 _exports: dict[str, Any] | None = None
 
 
+def _serve_pricing() -> None:
+    """Inside ComfyUI: serve the price the frontend shows before Run (``pricing_route.py``)."""
+    from .host import _prompt_server
+
+    server = _prompt_server()
+    if server is None:
+        return
+    try:
+        from .pricing_route import register_pricing_route
+
+        register_pricing_route(server)
+    except Exception as exc:  # the price before Run is a convenience: never block the pack
+        import logging
+
+        logging.getLogger("minimax_cover.nodes").warning("pricing route not served: %s", exc)
+
+
 def _build_exports() -> dict[str, Any]:
     global _exports
     with _lock:
         if _exports is None:
             table = node_table()
+            _serve_pricing()
             if node_api() == "v3":
                 from .v3 import make_extension
 

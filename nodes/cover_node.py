@@ -8,7 +8,9 @@ are both built from it (:mod:`.definition`, :mod:`.v3`). The run calls
 - **Batch in.** The node covers one song per run: an AUDIO batch of more than one clip is an
   error naming the batch size (each clip is a paid job; split the batch upstream on purpose).
 - **Caching.** ``IS_CHANGED`` hashes the widget values (never NaN), so identical inputs with a
-  fixed seed reuse ComfyUI's cached output instead of paying twice.
+  fixed seed reuse ComfyUI's cached output instead of paying twice; past ComfyUI's cache (other
+  workflows, a restart) the journal serves the saved takes at no cost (``reused``), unless the
+  ``again`` toggle is on.
 - **Validation.** ``VALIDATE_INPUTS`` takes ``**kwargs``, so ComfyUI skips its own range and
   combo checks: it repeats them (:func:`.widgets.check_widget_values`) and then validates the
   request against the spec. Linked inputs arrive as ``None`` and are not checked there.
@@ -61,6 +63,11 @@ COVER_OUTPUTS = (
     OutputDef("STRING", "request_json", "The request sent (no API key)."),
     OutputDef("STRING", "response_json", "The raw result items (inline audio elided)."),
 )
+AGAIN_INPUT = InputDef(
+    "again", "BOOLEAN", optional=True, default=False,
+    tooltip="Pay for a fresh run even when the same song, parameters and seed were saved "
+            "before (off: those takes are reused from the journal at no cost, across runs and "
+            "restarts).")
 PREPROCESS_INPUT = InputDef(
     "preprocess", PREPROCESS_TYPE, optional=True,
     tooltip="A two-step preprocess handle; replaces the audio input. A non-empty lyrics widget "
@@ -115,21 +122,22 @@ def cover_definition(spec: ModelSpec, node_id: str | None = None) -> NodeDef:
             "file; without a key: the local sandbox, synthetic audio). Returns every take as "
             "one AUDIO batch, the first take's seed, the total cost and the request/response "
             "as JSON."),
-        inputs=(*required, PREPROCESS_INPUT, *optional), outputs=COVER_OUTPUTS,
+        inputs=(*required, PREPROCESS_INPUT, *optional, AGAIN_INPUT), outputs=COVER_OUTPUTS,
         hidden={"unique_id": "UNIQUE_ID"}, is_output_node=False, is_api_node=False,
         price=price)
 
 
-def price_text(spec: ModelSpec, values: dict[str, Any]) -> str | None:
-    """``Price: ~$0.30 (2 x $0.15, before sending)`` for the widget values, or None when the
-    model has no price: the status text shown before the node submits."""
-    price = cover_definition(spec).price
-    if price is None:
-        return None
-    from ..plugin.money.pricing import format_usd
+def price_text(spec: ModelSpec, values: dict[str, Any], *, preprocess: Any = None
+               ) -> str | None:
+    """The ``Price:`` line shown before the node submits, by who is paid (see
+    :func:`.pricing.price_line`): Runware's price for the widget values, MiniMax's bill for
+    a two-step cover, none for a SANDBOX run; None when the model has no price."""
+    from .pricing import payee, price_line
 
-    return (f"Price: ~{format_usd(price.estimate(values))} ({price.count(values)} x "
-            f"{format_usd(price.usd)}, before sending)")
+    two_step = preprocess is not None
+    who = payee(two_step, sandbox=bool(getattr(preprocess, "sandbox", False)) if two_step
+                else None)
+    return price_line(cover_definition(spec).price, values, who)
 
 
 def _elide(value: Any) -> Any:
@@ -183,6 +191,10 @@ def check_inputs(spec: ModelSpec, kwargs: dict[str, Any]) -> list[Violation]:
 
 def _fingerprint(spec: ModelSpec, kwargs: dict[str, Any]) -> str:
     values = {k: v for k, v in sorted(_widget_values(spec, kwargs).items()) if v is not None}
+    if kwargs.get("again"):  # a fresh paid run each time the toggle is on
+        import secrets
+
+        values["again"] = secrets.token_hex(8)
     blob = json.dumps({"model": spec.model_id, "values": values}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -250,11 +262,13 @@ def _source(audio: Any, preprocess: Any, node: str) -> Any:
     return clips[0]
 
 
-def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, unique_id: Any,
-               values: dict[str, Any]) -> tuple[Any, ...]:
-    from ..plugin.jobs.pipeline import cover
+def node_job(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any,
+             values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The song and the request of a cover node's inputs, checked (nothing sent).
+
+    :raises NodeInputError: a widget value broke a rule, or no song is connected.
+    """
     from ..plugin.spec.lyrics import with_cover_lyrics
-    from .audio_bridge import to_comfy_audio
 
     problems = check_inputs(spec, values)
     if problems:
@@ -262,14 +276,54 @@ def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, uniqu
     request = W.widgets_to_request(spec, _widget_values(spec, values))
     if preprocess is not None:  # the lyrics step 1 heard, unless the widget has some
         request = with_cover_lyrics(request, preprocess, spec)
-    source = _source(audio, preprocess, node)
-    reporter = make_reporter(None if unique_id is None else str(unique_id),
-                             sandbox=bool(getattr(preprocess, "sandbox", False)))
-    shown = price_text(spec, values)
+    return _source(audio, preprocess, node), request
+
+
+def takes_of(results: list[Any], spec: ModelSpec, node: str) -> list[Any]:
+    """Every take of ``results`` as :class:`Audio`, in order (read back when not decoded)."""
+    takes = []
+    for result in results:
+        found = 0
+        for out in result.outputs:
+            if out.audio is None and out.path is not None:
+                from ..plugin.audio import read_audio
+
+                out.audio = read_audio(out.path)
+            if out.audio is not None:
+                takes.append(out.audio)
+                found += 1
+        if not found:
+            from ..plugin.errors import MinimaxCoverError
+
+            raise MinimaxCoverError(f"{node}: task {result.task_uuid} returned no audio")
+    return takes
+
+
+def first_seed(result: Any, spec: ModelSpec) -> int:
+    """The first take's seed (else the request's; 0 when neither is known)."""
+    from ..plugin.spec.task import CoverTask
+
+    seed = next((o.seed for o in result.outputs if o.seed is not None), None)
+    return int(seed if seed is not None else CoverTask(spec, result.request).seed or 0)
+
+
+def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, unique_id: Any,
+               values: dict[str, Any]) -> tuple[Any, ...]:
+    from ..plugin.jobs.pipeline import cover
+    from .audio_bridge import to_comfy_audio
+
+    source, request = node_job(spec, node, audio=audio, preprocess=preprocess, values=values)
+    from .pricing import payee
+
+    who = payee(preprocess is not None, sandbox=bool(getattr(preprocess, "sandbox", False))
+                if preprocess is not None else None)
+    reporter = make_reporter(None if unique_id is None else str(unique_id), sandbox=who.sandbox)
+    shown = price_text(spec, values, preprocess=preprocess)
     reporter.send_text("Status: submitting" + (f"\n{shown}" if shown else ""))
     try:
         result = cover(source, request=request, spec=spec, decode=True, output_dir=_output_dir(),
-                       on_progress=reporter.on_progress, should_cancel=reporter.should_cancel)
+                       on_progress=reporter.on_progress, should_cancel=reporter.should_cancel,
+                       again=bool(values.get("again")))
     except Interrupted as exc:
         reporter.raise_interrupt(exc)
     except SpecValidationError as exc:
@@ -277,21 +331,7 @@ def _run_cover(spec: ModelSpec, node: str, *, audio: Any, preprocess: Any, uniqu
             raise
         raise NodeInputError(_to_violations(spec, exc), node) from exc
     reporter.finish(result)
-    takes = []
-    for out in result.outputs:
-        if out.audio is None and out.path is not None:
-            from ..plugin.audio import read_audio
-
-            out.audio = read_audio(out.path)
-        if out.audio is not None:
-            takes.append(out.audio)
-    if not takes:
-        from ..plugin.errors import MinimaxCoverError
-
-        raise MinimaxCoverError(f"{node}: task {result.task_uuid} returned no audio")
-    seed = next((o.seed for o in result.outputs if o.seed is not None), None)
-    if seed is None:
-        seed = int(result.request.get("seed", 0) or 0)
+    takes = takes_of([result], spec, node)
     cost = float(result.cost_total) if result.cost_total is not None else 0.0
-    return (to_comfy_audio(takes), int(seed), cost, _dumps(result.request),
+    return (to_comfy_audio(takes), first_seed(result, spec), cost, _dumps(result.request),
             _dumps(result.response))

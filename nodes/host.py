@@ -71,16 +71,17 @@ def status_text(
     sandbox: bool = False,
 ) -> str:
     """The lines shown under the node, e.g. ``Status: processing 1/2`` / ``Price: $0.15`` /
-    ``Time elapsed: 12s`` and ``SANDBOX`` when the backend is the local sandbox."""
+    ``Time elapsed: 12s``; on the local sandbox the price line says SANDBOX and no cost
+    (a sandbox reports a list price it never charges)."""
     status = f"Status: {phase}"
     if total:
         status += f" {done}/{total}"
     lines = [status]
-    if cost is not None:
+    if sandbox:
+        lines.append("Price: none (SANDBOX: synthetic audio, no cost)")
+    elif cost is not None:
         lines.append(f"Price: ${cost:.4f}")
     lines.append(f"Time elapsed: {int(elapsed_s)}s")
-    if sandbox:
-        lines.append("SANDBOX (synthetic audio, no cost)")
     return "\n".join(lines)
 
 
@@ -161,7 +162,8 @@ class NodeReporter:
         """Final status text: takes, price, elapsed time and the sandbox label."""
         self.sandbox = self.sandbox or bool(result.sandbox)
         count = len(result.outputs)
-        text = status_text(f"done, {count} take{'s' if count != 1 else ''}",
+        done = "reused (no cost)" if getattr(result, "reused", None) else "done"
+        text = status_text(f"{done}, {count} take{'s' if count != 1 else ''}",
                            elapsed_s=time.monotonic() - self.started,
                            cost=result.cost_total, sandbox=self.sandbox)
         text += f"\nProvider: {result.backend}"  # which provider ran it, at what price

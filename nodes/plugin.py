@@ -40,6 +40,10 @@ def register_nodes(register: Callable[..., None]) -> None:
         for node_id, cls, display in AUDIO_NODES:
             register(node_id, cls, display)
     register(NODE_ID, MiniMaxCoverPreprocess, DISPLAY_NAME)
+    from .ticket_nodes import ticket_nodes
+
+    for node_id, cls, display in ticket_nodes():
+        register(node_id, cls, display)
     for node_id, cls, display in AUDITION_NODES:
         register(node_id, cls, display)
 

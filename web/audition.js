@@ -390,6 +390,37 @@ function fitNode(node, panel) {
   node.setDirtyCanvas?.(true, true);
 }
 
+// After a workflow tab switch the frontend builds the graph anew: the panel shows the node's
+// last output again (ComfyUI restores it into app.nodeOutputs after loading the tab; this
+// module keeps its own copy per graph and node for frontends that do not).
+const lastEntries = new Map();  // `${graph id}:${node id}` -> {entries, scale}
+
+function outputKey(node) {
+  return `${node.graph?.id ?? ""}:${node.id}`;
+}
+
+function lastOutput(node) {
+  const kept = app.nodeOutputs?.[String(node.id)];
+  const entries = kept?.[UI_KEY];
+  if (Array.isArray(entries) && entries.length) {
+    const scales = kept[`${UI_KEY}_scales`];
+    return { entries, scale: Array.isArray(scales) ? scales[0] : null };
+  }
+  return lastEntries.get(outputKey(node));
+}
+
+function restorePanel(node, tries = 30) {
+  const panel = node.mmcAudition;
+  if (!panel || panel.entries.length) return;  // removed, or showing takes already
+  const last = node.id != null && node.id !== -1 ? lastOutput(node) : null;
+  if (last?.entries?.length) {
+    panel.render(last.entries, last.scale);
+    fitNode(node, panel);
+  } else if (tries > 0) {  // the frontend restores outputs after the graph is configured
+    setTimeout(() => restorePanel(node, tries - 1), 100);
+  }
+}
+
 app.registerExtension({
   name: "MiniMaxCover.Audition",
   async beforeRegisterNodeDef(nodeType, nodeData) {
@@ -416,6 +447,7 @@ app.registerExtension({
           return out;
         };
       }
+      setTimeout(() => restorePanel(this), 0);
       return r;
     };
     const onExecuted = nodeType.prototype.onExecuted;
@@ -424,7 +456,9 @@ app.registerExtension({
       const entries = output?.[UI_KEY];
       if (!this.mmcAudition || !Array.isArray(entries)) return;
       const scales = output?.[`${UI_KEY}_scales`];
-      this.mmcAudition.render(entries, Array.isArray(scales) ? scales[0] : null);
+      const scale = Array.isArray(scales) ? scales[0] : null;
+      lastEntries.set(outputKey(this), { entries, scale });
+      this.mmcAudition.render(entries, scale);
       fitNode(this, this.mmcAudition);
     };
     const onRemoved = nodeType.prototype.onRemoved;

@@ -45,7 +45,8 @@ def cover_folder(
     report = minimax_cover.cover_batch(
         folder, prompt=prompt, seed=seed, number_results=number_results,
         output_format=output_format, output_dir=output_dir, concurrency=concurrency,
-        max_cost=max_cost, receipt_name="cover_folder")
+        max_cost=max_cost, receipt_name="cover_folder",
+        delivery_method="async")  # collected together; Ctrl-C stops the wait, resumable
     items = [{
         "song": str(folder / r.song), "ok": r.status in DONE, "status": r.status,
         "taskUUID": r.task_uuid, "cost": r.cost, "error": r.error, "reason": r.reason,

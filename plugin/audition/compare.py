@@ -7,8 +7,6 @@ makes the page of ``minimax-cover cover --compare`` next to the saved takes (``b
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import os
 import posixpath
 from collections.abc import Sequence
@@ -21,6 +19,7 @@ from urllib.parse import quote
 from ..config import register_known_secrets
 from ..errors import AudioError
 from ..redaction import redact
+from .embed import embed_audio
 from .page import PageInfo, Track, render_page
 from .pictures import PictureStyle, picture_png
 
@@ -31,9 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Clip", "build_page", "href_for", "page_for_result", "page_path_for",
            "is_local_file", "page_path_for_files"]
-
-_MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg",
-         ".oga": "audio/ogg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".webm": "audio/webm"}
 
 
 @dataclass
@@ -55,9 +51,7 @@ class Clip:
 def href_for(path: Path, page_dir: Path, embed: bool = False) -> str:
     """The URL of ``path`` in a page in ``page_dir``: relative, or a ``data:`` URI (embed)."""
     if embed:
-        mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or \
-            "application/octet-stream"
-        return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        return embed_audio(path).href
     try:
         rel = os.path.relpath(path.resolve(), page_dir.resolve())
     except ValueError:  # another drive (Windows): an absolute file URL
@@ -76,8 +70,9 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
     :param takes: the takes, in order (labelled "Take 1", "Take 2", ... unless labelled).
     :param output: the page's path (parent folders are created).
     :param info: prompt, lyrics, model, cost, ... shown above the players.
-    :param embed: put the audio inside the page as ``data:`` URIs (one portable file, about
-        a third larger than the audio) instead of linking the files by relative path.
+    :param embed: put the audio inside the page as ``data:`` URIs (one portable file)
+        instead of linking the files by relative path: compressed files as they are, WAV/FLAC
+        as MP3 at :data:`~.embed.EMBED_MP3_KBPS` kbps, named so on the page.
     :param style: picture sizes and ranges.
     :param measures: the tracks' measures (:func:`~..measure.compare_takes`, same order):
         shown on the cards; their gains play A/B at matched loudness.
@@ -111,10 +106,11 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
             number += 1
         label = clip.label or ("Source" if is_source else f"Take {number}")
         path = Path(clip.path)
+        href, name = _href_and_name(path, page.parent, embed, audio)
         tracks.append(Track(
-            label=label, href=href_for(path, page.parent, embed),
+            label=label, href=href,
             picture=picture_png(audio, axis_seconds=axis, style=style),
-            duration_s=audio.duration_s, name=path.name, seed=clip.seed, cost=clip.cost,
+            duration_s=audio.duration_s, name=name, seed=clip.seed, cost=clip.cost,
             is_source=is_source, exists=path.is_file(), sections=clip.sections))
     if measures is not None:
         attach_measures(tracks, measures)
@@ -124,6 +120,14 @@ def build_page(source: Clip | str | os.PathLike[str] | None,
     tmp.write_text(redact(text), encoding="utf-8")
     os.replace(tmp, page)
     return page
+
+
+def _href_and_name(path: Path, page_dir: Path, embed: bool, audio: Audio) -> tuple[str, str]:
+    """The track's URL and the name the page shows (saying what an embedded rendition is)."""
+    if not embed:
+        return href_for(path, page_dir), path.name
+    embedded = embed_audio(path, audio)
+    return embedded.href, path.name + (f" ({embedded.note})" if embedded.note else "")
 
 
 def attach_measures(tracks: Sequence[Track], measures: Comparison) -> None:

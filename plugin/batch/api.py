@@ -21,12 +21,32 @@ __all__ = ["cover_batch", "load_rows"]
 
 
 def load_rows(rows: Any, spec: ModelSpec, base_dir: str | os.PathLike[str] | None = None,
-              *, allow_outside: bool = False) -> tuple[list[ManifestRow], str | None]:
-    """``(rows, manifest path)`` from a manifest path (CSV, JSONL, folder) or an iterable
-    (a manifest file's paths stay inside its folder unless ``allow_outside``)."""
+              journal: Any = None, *, allow_outside: bool = False
+              ) -> tuple[list[ManifestRow], str | None]:
+    """``(rows, manifest path)`` from a manifest path (CSV, JSONL, folder) or an iterable.
+
+    A folder leaves out the files the journal says this project wrote (its covers), so
+    ``batch SONGS -o SONGS`` run again does not cover its own covers. A manifest file's paths
+    stay inside its folder unless ``allow_outside``.
+    """
     if isinstance(rows, (str, os.PathLike)):
-        return read_manifest(rows, spec, allow_outside=allow_outside), os.fspath(rows)
+        written = written_files(journal) if Path(rows).is_dir() and journal is not False else ()
+        return (read_manifest(rows, spec, leave_out=written, allow_outside=allow_outside),
+                os.fspath(rows))
     return rows_from_mappings(rows, Path(base_dir) if base_dir else None), None
+
+
+def written_files(journal: Any = None) -> set[str]:
+    """Every file the journal records as written by a job (absolute paths)."""
+    from ..journal.store import Journal
+
+    own = journal is None or journal is True
+    journal = Journal() if own else journal
+    try:
+        return {os.path.abspath(f) for job in journal.list_jobs(limit=None) for f in job.files}
+    finally:
+        if own:
+            journal.close()
 
 
 def cover_batch(
@@ -93,7 +113,8 @@ def cover_batch(
     from ..hooks.registry import get_registry
 
     spec = spec or MINIMAX_MUSIC_COVER
-    manifest_rows, manifest = load_rows(rows, spec, base_dir, allow_outside=allow_outside)
+    manifest_rows, manifest = load_rows(rows, spec, base_dir, journal,
+                                        allow_outside=allow_outside)
     defaults = request_from_keywords(request, spec, **params)
     options = BatchOptions(
         output_dir=Path(output_dir), concurrency=concurrency, max_cost=max_cost,

@@ -70,6 +70,7 @@ class DaskExecutor:
         import dask
         from distributed import Client, LocalCluster
 
+        _quiet_distributed()
         self.submit_guard = SentMarker()
         self._cluster: Any = None
         self.local_workers = address is None
@@ -121,6 +122,15 @@ class DaskExecutor:
             if self._cluster is not None:
                 self._cluster.close()
                 self._cluster = None
+
+
+def _quiet_distributed() -> None:
+    """``distributed`` logs its cluster's life at INFO (some 45 lines a run): keep them for
+    ``-v``/``--debug`` (a root level of INFO or below) and show only what the run shows
+    otherwise (warnings, or errors with ``-q``)."""
+    level = logging.getLogger().getEffectiveLevel()
+    if level > logging.INFO:
+        logging.getLogger("distributed").setLevel(level)
 
 
 @hookimpl

@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,10 +177,17 @@ def _read_jsonl(path: Path) -> list[ManifestRow]:
     return rows
 
 
-def rows_from_folder(folder: Path) -> list[ManifestRow]:
-    """One row per audio file in ``folder`` (not recursive, sorted by name)."""
+def rows_from_folder(folder: Path, *, leave_out: Collection[str] = ()) -> list[ManifestRow]:
+    """One row per audio file in ``folder`` (not recursive, so no output subfolder; sorted by
+    name).
+
+    :param leave_out: absolute paths of files to leave out: the covers this project wrote
+        (``batch SONGS -o SONGS`` must not cover its own covers on the next run).
+    """
+    skip = {os.path.normcase(os.path.abspath(f)) for f in leave_out}
     songs = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+                   if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+                   and os.path.normcase(os.path.abspath(p)) not in skip)
     return [ManifestRow(number=i, song=p.name, base_dir=folder) for i, p in
             enumerate(songs, start=1)]
 
@@ -230,8 +237,10 @@ def confine(rows: list[ManifestRow], folder: Path) -> None:
 
 
 def read_manifest(path: str | os.PathLike[str], spec: ModelSpec, *,
-                  allow_outside: bool = False) -> list[ManifestRow]:
-    """The rows of a ``.csv`` or ``.jsonl`` manifest, or of a folder of songs.
+                  leave_out: Collection[str] = (), allow_outside: bool = False
+                  ) -> list[ManifestRow]:
+    """The rows of a ``.csv`` or ``.jsonl`` manifest, or of a folder of songs (less the files
+    in ``leave_out``, see :func:`rows_from_folder`).
 
     :param allow_outside: let ``song`` and ``lyrics_file`` paths reach outside the
         manifest's folder (else such rows are invalid, see :func:`confine`).
@@ -240,7 +249,7 @@ def read_manifest(path: str | os.PathLike[str], spec: ModelSpec, *,
     """
     p = Path(path)
     if p.is_dir():
-        return rows_from_folder(p)
+        return rows_from_folder(p, leave_out=leave_out)
     if not p.is_file():
         raise UsageError(f"MANIFEST: no such file or folder: {p}")
     rows = _read_file(p, spec)

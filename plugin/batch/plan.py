@@ -1,6 +1,8 @@
 """What each checked row will do, decided from the journal before anything is sent.
 
-For every valid row: its identity (:func:`~.identity.job_identity`), then
+For every valid row: its identity (:func:`~.identity.job_identity`: for a row without a seed,
+its identity without the seed the client will choose, which the journal keeps as the row's
+``seedless_digest``), then
 
 - ``skip``: the journal has the job saved (by an earlier batch or a ``cover`` run);
 - ``resume``: the journal has it submitted but not saved: it is collected by its ``taskUUID``;
@@ -20,15 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..journal.records import UNFINISHED_STATUSES
+from ..spec.task import CoverTask
 from .checks import CheckedRow
-from .identity import job_identity, service_of, song_stem, unique_stem
+from .identity import job_identity, output_files, service_of, song_stem, unique_stem
 
 if TYPE_CHECKING:
     from ..hooks.types import Backend
     from ..journal.store import JobRecord, Journal
     from ..spec.model import ModelSpec
 
-__all__ = ["PlannedRow", "plan_rows"]
+__all__ = ["PlannedRow", "plan_rows", "planned_files"]
 
 
 @dataclass
@@ -103,8 +106,17 @@ def plan_rows(checked: list[CheckedRow], *, spec: ModelSpec, backend: Backend,
         if unfinished:
             row.action, row.previous = "resume", unfinished[0]
         own = [f for r in records for f in r.files]
-        fmt = str(spec.value(c.request, "outputFormat")).upper()
-        total = int(spec.value(c.request, "numberResults"))
-        row.stem = unique_stem(song_stem(c.row.song), identity, output_dir, total, fmt,
-                               taken, own)
+        task = CoverTask(spec, c.request)
+        row.stem = unique_stem(song_stem(c.row.song), identity, output_dir,
+                               task.number_results, task.output_format, taken, own)
     return planned
+
+
+def planned_files(p: PlannedRow, spec: ModelSpec, output_dir: Path) -> list[str]:
+    """The files a ``run``/``resume`` row will write (``--dry-run`` shows them), else []."""
+    if p.stem is None or p.action not in ("run", "resume"):
+        return []
+    request = p.checked.request
+    fmt = str(spec.value(request, "outputFormat")).upper()
+    total = int(spec.value(request, "numberResults"))
+    return [str(path) for path in output_files(output_dir, p.stem, total, fmt)]

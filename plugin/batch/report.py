@@ -56,6 +56,8 @@ class RowReport:
     line: int | None = None
     reason: str | None = None
     page: str | None = None
+    #: The files a ``would-run``/``would-resume`` row would write (``--dry-run``).
+    would_write: list[str] = field(default_factory=list)
     measures: dict[str, Any] | None = None
     picked: str | None = None
 
@@ -98,6 +100,7 @@ class RowReport:
             "identity": self.identity,
             "parameters": self.parameters,
             "page": self.page,
+            "wouldWrite": list(self.would_write),
             **extra,
         }
 

@@ -36,7 +36,7 @@ from ..spec.model import ModelSpec
 from .budget import Budget, CapCheck
 from .checks import check_rows
 from .manifest import ManifestRow
-from .plan import PlannedRow, plan_rows
+from .plan import PlannedRow, plan_rows, planned_files
 from .report import BatchReport, RowReport, write_receipt
 from .worker import JobOutcome, JobSpec, LocalRun, WorkerConfig, run_local, run_remote
 
@@ -109,6 +109,19 @@ class BatchProgress:
     stopped: int = 0
 
 
+def _accepts(factory: Any, option: str) -> bool:
+    """True when a backend factory takes the keyword ``option`` (asked of the backend, not
+    decided by its name)."""
+    import inspect
+
+    if factory is None:
+        return False
+    try:
+        return option in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _parameters(request: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in request.items() if k not in _NOT_PARAMETERS}
     inputs = {k: v for k, v in (out.get("inputs") or {}).items() if k != "audio"}
@@ -178,6 +191,8 @@ class BatchRunner:
         self._sandbox_seen = False
         self._pages: Any = None  # a .pages.RowPages with --compare
         self._backend_label: str | None = None
+        self._backend: Any = None
+        self._ledgers: dict[int, Any] = {}  # row -> the driver's JobLedger of a remote job
         self._stopped: set[int] = set()  # rows never started because of Ctrl-C
 
     # ------------------------------------------------------------------ setup
@@ -191,8 +206,8 @@ class BatchRunner:
             ctx = JobContext(spec=self.spec, registry=self.registry, output_dir=self.out_dir)
             name = self.registry.hook.choose_backend(request=first_request or {}, context=ctx)
         backend_options = dict(opts.backend_options)
-        if name == "runware" and "http_client" not in backend_options \
-                and "client" not in backend_options:
+        if _accepts(self.registry.backends.get(name), "http_client") \
+                and "http_client" not in backend_options and "client" not in backend_options:
             backend_options["http_client"] = self._shared_session()
         backend = self.registry.backend(name, **backend_options)
         self._owned.append(backend)
@@ -257,7 +272,7 @@ class BatchRunner:
                              allow_silent=self.options.allow_silent)
         try:
             first = next((c.request for c in checked if c.valid), None)
-            backend = self._open_backend(first)
+            backend = self._backend = self._open_backend(first)
             journal = self._open_journal()
             planned = plan_rows(checked, spec=self.spec, backend=backend, journal=journal,
                                 output_dir=self.out_dir)
@@ -308,14 +323,50 @@ class BatchRunner:
                 prev = p.previous
                 spent += counted_cost(prev.cost, p.estimate)
                 if p.action == "skip":
-                    missing = [f for f in prev.files if not Path(f).is_file()]
-                    reason = "saved earlier" + (
+                    files, missing = self._reuse_files(p, prev)
+                    reason = (f"reused: paid {(prev.created_at or '')[:10]}, task "
+                              f"{prev.task_uuid} (saved earlier; nothing sent)") + (
                         f"; files moved or deleted: {', '.join(missing)}" if missing else "")
                     self._reports[p.number] = self._base_report(
-                        p, "skipped", task_uuid=prev.task_uuid, files=list(prev.files),
+                        p, "skipped", task_uuid=prev.task_uuid, files=files,
                         seeds=[r.get("seed") for r in prev.results], cost=prev.cost,
                         reason=reason)
         return spent
+
+    def _reuse_files(self, p: PlannedRow, prev: Any) -> tuple[list[str], list[str]]:
+        """A saved row's takes in this batch's folder: copied there when they are elsewhere
+        (real files; a name another file holds gets the row's identity), downloaded again from
+        their result URL when moved or deleted. Returns the files and those still missing."""
+        missing = [f for f in prev.files if not Path(f).is_file()]
+        if self.options.dry_run:
+            return list(prev.files), missing
+        from ..jobs.outputs import same_content
+        from ..jobs.reuse import copy_take, fetch_again
+        from ..spec.task import CoverTask
+
+        out: list[str] = []
+        still: list[str] = []
+        for index, name in enumerate(prev.files):
+            src = Path(name)
+            dest = self.out_dir / src.name
+            if src.is_file() and src.parent.resolve() == self.out_dir.resolve():
+                out.append(name)
+                continue
+            if dest.exists() and not (src.is_file() and same_content(src, dest)):
+                dest = self.out_dir / f"{src.stem}-{(p.identity or '')[:8]}{src.suffix}"
+            try:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                if src.is_file():
+                    out.append(str(copy_take(src, dest)))
+                else:
+                    item = prev.results[index] if index < len(prev.results) else {}
+                    fmt = CoverTask(self.spec, prev.request).output_format
+                    out.append(str(fetch_again(self._backend, prev, item, dest, fmt, name)))
+            except (OSError, MinimaxCoverError) as exc:
+                log.warning("batch: row %d: %s", p.number, exc)
+                out.append(name)
+                still.append(name)
+        return out, still
 
     def _price(self, planned: list[PlannedRow], budget: Budget, backend: Backend) -> None:
         """``--dry-run``: what each row would do and cost; nothing runs or is paid.
@@ -328,12 +379,15 @@ class BatchRunner:
             if p.action == "resume":
                 self._reports[p.number] = self._base_report(
                     p, "would-resume", task_uuid=p.previous.task_uuid if p.previous else None,
-                    reason="submitted earlier; collected by taskUUID, not paid again")
+                    reason="submitted earlier; collected by taskUUID, not paid again",
+                    would_write=planned_files(p, self.spec, self.out_dir))
             elif p.action == "run":
                 p.estimate, source = self._dry_run_price(backend, p, prices)
                 if budget.fits(p.estimate):
                     budget.settle(budget.reserve(p.estimate), None)
-                    self._reports[p.number] = self._base_report(p, "would-run", reason=source)
+                    self._reports[p.number] = self._base_report(
+                        p, "would-run", reason=source,
+                        would_write=planned_files(p, self.spec, self.out_dir))
                 else:
                     self._reports[p.number] = self._base_report(
                         p, "not-run", reason=self._over_cap(budget, p))
@@ -379,6 +433,7 @@ class BatchRunner:
 
     def _execute(self, planned: list[PlannedRow], budget: Budget, backend: Backend,
                  journal: Any, report: BatchReport) -> None:
+        self._check_remote_reach(backend)  # before a cluster is started or connected to
         executor = self._executor()
         report.executor = getattr(executor, "name", self.options.executor)
         local = LocalRun(spec=self.spec, registry=self.registry, backend=backend,
@@ -419,8 +474,9 @@ class BatchRunner:
                             continue
                         queue.popleft()
                         reserved = budget.reserve(p.estimate) if p.action == "run" else 0.0
-                        job = self._job_spec(p)
-                        future = self._dispatch(executor, local, config, journal, backend, job)
+                        job = self._job_spec(p, remote=config is not None)
+                        future = self._dispatch(executor, local, config, journal, backend, job,
+                                                p)
                         inflight[future] = (p, job, reserved, 1)
                     if not inflight:
                         continue
@@ -455,15 +511,28 @@ class BatchRunner:
                 reason_text = reason
             self._reports[p.number] = self._base_report(p, status, reason=reason_text, **extra)
 
-    def _job_spec(self, p: PlannedRow) -> JobSpec:
+    def _job_spec(self, p: PlannedRow, *, remote: bool = False) -> JobSpec:
+        """What runs the row: local jobs give the row's request (their ledger finds an earlier
+        run's row by the job's identity, and its seed and taskUUID); remote ones a journaled
+        task to collect, or a request the driver's ledger plans before dispatch."""
         c = p.checked
-        if p.action == "resume" and p.previous is not None:
+        if remote and p.action == "resume" and p.previous is not None:
             return JobSpec(row=p.number, source=c.source, request=dict(p.previous.request),
                            stem=p.stem or "cover", output_dir=str(self.out_dir), resume=True,
                            identity=p.identity)
         return JobSpec(row=p.number, source=c.source, request=dict(c.request),
                        stem=p.stem or "cover", output_dir=str(self.out_dir),
                        identity=p.identity)
+
+    def _check_remote_reach(self, backend: Backend) -> None:
+        """Workers of a scheduler elsewhere (``address``) cannot reach this process's sandbox:
+        refuse before anything starts."""
+        if getattr(backend, "local_sandbox", None) and self.options.executor_options.get(
+                "address"):
+            raise UsageError(
+                f"--executor {self.options.executor}: workers of a remote scheduler need "
+                "RUNWARE_API_KEY (or RUNWARE_API_URL of a sandbox they can reach, started with "
+                "`minimax-cover sandbox`); the local sandbox of this run is on 127.0.0.1")
 
     def _worker_config(self, executor: Any, backend: Backend) -> WorkerConfig:
         from ..config import resolve_api_key
@@ -475,15 +544,19 @@ class BatchRunner:
         if not getattr(executor, "local_workers", False):
             opts.pop("api_key", None)  # remote workers read their own RUNWARE_API_KEY
         name = backend.name
-        if name == "runware":
-            import os
+        shared = getattr(backend, "local_sandbox", None)
+        if shared and getattr(executor, "local_workers", False):
+            # No key: local workers use this run's sandbox over loopback (X-Sandbox: free).
+            opts["base_url"], opts["api_key"] = shared
+        import os
 
-            if not (opts.get("base_url") or os.environ.get(API_URL_ENV)
-                    or opts.get("api_key") or resolve_api_key()):
-                raise UsageError(
-                    f"--executor {self.options.executor}: workers need RUNWARE_API_KEY (or "
-                    "RUNWARE_API_URL of a sandbox started with `minimax-cover sandbox`); the "
-                    "in-process sandbox cannot be shared with them")
+        if backend.sandbox and not (opts.get("base_url") or os.environ.get(API_URL_ENV)
+                                    or opts.get("api_key") or resolve_api_key()):
+            raise UsageError(
+                f"--executor {self.options.executor}: workers need RUNWARE_API_KEY (or "
+                "RUNWARE_API_URL of a sandbox started with `minimax-cover sandbox`); the "
+                "in-process sandbox cannot be shared with them")
+        if _accepts(self.registry.backends.get(name), "base_url"):
             opts.setdefault("base_url", backend.endpoint)
         try:
             pickle.dumps(opts)
@@ -494,16 +567,40 @@ class BatchRunner:
                             guard=getattr(executor, "submit_guard", None))
 
     def _dispatch(self, executor: Any, local: LocalRun, config: WorkerConfig | None,
-                  journal: Any, backend: Backend, job: JobSpec) -> Future[Any]:
+                  journal: Any, backend: Backend, job: JobSpec,
+                  p: PlannedRow | None = None) -> Future[Any]:
         if config is None:
             return executor.submit(run_local, local, job)
-        if journal is not None and not job.resume and journal.get(job.task_uuid) is None:
-            # The driver keeps the journal: the job is recorded, as possibly sent, first.
-            journal.record(job.task_uuid, job.request, backend=backend.name,
-                           endpoint=backend.endpoint, digest=job.identity,
-                           number_results=int(self.spec.value(job.request, "numberResults")),
-                           status="submitted")
+        if p is not None and not job.resume and job.row not in self._ledgers:
+            try:
+                self._plan_remote(journal, backend, job, p)
+            except MinimaxCoverError as exc:  # e.g. another process runs the same job
+                done: Future[Any] = Future()
+                outcome = JobOutcome.from_error(job.row, exc, None)
+                outcome.submitted = False
+                done.set_result(outcome)
+                return done
         return executor.submit(run_remote, config, job)
+
+    def _plan_remote(self, journal: Any, backend: Backend, job: JobSpec, p: PlannedRow) -> None:
+        """The driver keeps the journal for remote workers: the ledger plans the job (its
+        seed, identity, taskUUID) and records it as possibly sent before it is dispatched."""
+        from ..jobs.ledger import JobLedger
+        from ..spec.task import CoverTask
+
+        ledger = JobLedger(journal, backend, CoverTask(self.spec, job.request))
+        plan = ledger.plan(p.checked.fingerprint)
+        job.request = ledger.task.request
+        if plan.action == "resume":
+            job.resume = True
+        else:
+            ledger.submitting(song=str(p.checked.source), output_dir=job.output_dir,
+                              output_stem=job.stem)
+            if backend.sandbox and journal is not None:  # free: workers have no journal
+                from ..journal.ledger import Ledger
+
+                Ledger(journal).note_sandbox(ledger.task_uuid, p.estimate or 0.0)
+        self._ledgers[job.row] = ledger
 
     def _outcome(self, future: Future[Any], job: JobSpec, attempt: int) -> JobOutcome | None:
         try:
@@ -526,7 +623,7 @@ class BatchRunner:
             record = journal.get(outcome.task_uuid) if outcome.task_uuid else None
             submitted = record is not None and record.status != "pending"
         if executor.remote and journal is not None:
-            self._journal_remote(journal, job, outcome)
+            self._journal_remote(journal, job, outcome, self._backend)
         if p.action == "run":
             budget.settle(reserved, outcome.cost, sent=submitted or outcome.cost is not None)
         status = outcome.status
@@ -547,20 +644,19 @@ class BatchRunner:
             self._pages.queue_row(self._reports[p.number], p.checked.source,
                                   sandbox=self._sandbox_seen, backend=self._backend_label)
 
-    @staticmethod
-    def _journal_remote(journal: Any, job: JobSpec, outcome: JobOutcome) -> None:
-        """The driver journals what a remote worker did (workers have no journal)."""
-        uuid_ = job.task_uuid
-        if journal.get(uuid_) is None:
-            return
-        if outcome.items or outcome.files:
-            journal.add_results(uuid_, outcome.items, cost=outcome.cost, files=outcome.files)
-        if outcome.status in ("saved", "resumed"):
-            journal.finish(uuid_, cost=outcome.cost)
-        elif outcome.status == "failed":
-            journal.mark(uuid_, "failed", error=outcome.error)
-        elif outcome.status == "unknown":
-            journal.mark(uuid_, "unknown", error=outcome.error)
+    def _journal_remote(self, journal: Any, job: JobSpec, outcome: JobOutcome,
+                        backend: Backend) -> None:
+        """The driver's ledger journals what a remote worker did (workers have no journal)."""
+        from ..jobs.ledger import JobLedger
+        from ..spec.task import CoverTask
+
+        ledger = self._ledgers.pop(job.row, None) or JobLedger(
+            journal, backend, CoverTask(self.spec, job.request))
+        try:
+            ledger.settle(outcome.status, items=outcome.items, files=outcome.files,
+                          cost=outcome.cost, error=outcome.error)
+        finally:
+            ledger.release()
 
     # ------------------------------------------------------------------ report
 

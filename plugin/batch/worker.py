@@ -217,27 +217,23 @@ class _MarkedBackend:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def run(self, request: dict[str, Any], **callbacks: Any) -> Any:
+    def submit(self, request: dict[str, Any], **options: Any) -> Any:
         self._before_submit(str(request["taskUUID"]))
-        return self._inner.run(request, **callbacks)
+        return self._inner.submit(request, **options)
 
 
 def _resume_remote(config: WorkerConfig, job: JobSpec, backend: Any) -> CoverResult:
+    """Collect a task an earlier attempt sent, by ``taskUUID`` (the driver journals it)."""
     from ..hooks.registry import get_registry
     from ..hooks.types import JobContext
     from ..jobs.job import CoverJob
-    from ..journal.records import JobRecord
 
     registry = get_registry()
     spec = registry.model(config.model)
-    total = int(spec.value(job.request, "numberResults"))
-    record = JobRecord(task_uuid=job.task_uuid, request_digest="", backend=config.backend,
-                       endpoint=backend.endpoint, request=dict(job.request), status="submitted",
-                       number_results=total)
     ctx = JobContext(spec=spec, registry=registry, output_dir=Path(job.output_dir),
                      backend_name=config.backend, backend=backend, journal=None)
     cover_job = CoverJob(dict(job.request), None, ctx, options=job_options(job, resume=True),
-                         previous=record, owns_backend=False)
+                         owns_backend=False, collect=True)
     return cover_job.run()
 
 

@@ -2,7 +2,9 @@
 
 Each command group lives in its own module and adds itself with ``add_parser(subparsers)``;
 plugins add commands through the ``register_commands`` hook. Errors of the package become one
-clear line on stderr and a documented exit code; ``--debug`` shows the traceback.
+clear line on stderr and a documented exit code; ``--debug`` adds the traceback on stderr and
+changes nothing else. Global flags (``--json``, ``-q``, ``-v``, ``--debug``) go before or after
+the command.
 
 Exit codes: 0 success, 1 failure (API, network, task), 2 invalid input or usage, or refused
 for money (a spending cap, the balance; nothing was sent), 3 outcome unknown (a task may have
@@ -55,10 +57,13 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went a
 
 #: Options every command takes, before or after its name (``minimax-cover cover -q ...``).
 _GLOBAL_FLAGS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("--debug",), "show tracebacks and debug logs"),
+    (("--debug",), "add tracebacks (on stderr) and debug logs; changes nothing else"),
     (("-v", "--verbose"), "progress logs (INFO)"),
     (("-q", "--quiet"), "only errors on stderr"),
 )
+#: ``--json`` before the command (``minimax-cover --json cover ...``) is the command's own
+#: ``--json`` (for the commands that have one).
+_JSON_HELP = "JSON on stdout (for commands that print JSON; same as the command's --json)"
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -106,6 +111,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minimax-cover {__version__}")
     for flags, help_text in _GLOBAL_FLAGS:
         parser.add_argument(*flags, action="store_true", help=help_text)
+    parser.add_argument("--json", action="store_true", help=_JSON_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     if command in COMMAND_OF:
@@ -134,6 +140,8 @@ def _add_global_flags(sub: argparse._SubParsersAction) -> None:  # type: ignore[
             command.add_argument(*flags, action="store_true", default=argparse.SUPPRESS,
                                  help=help_text)
         for action in command._actions:
+            if action.dest == "json":  # absent after the command: keep the one before it
+                action.default = argparse.SUPPRESS
             if isinstance(action, argparse._SubParsersAction):
                 _add_global_flags(action)
 
@@ -186,20 +194,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except MinimaxCoverError as exc:
-        if args.debug:
-            raise
+        _traceback(args, exc)
         return _report(args, exc, _exit_code(exc))
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
-        if args.debug:
-            raise
+        _traceback(args, exc)
         return _report(args, exc, EXIT_FAILURE)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         sys.stdout, sys.stderr = stdout, stderr
+
+
+def _traceback(args: argparse.Namespace, exc: BaseException) -> None:
+    """``--debug``: the traceback on stderr (redacted); the exit code and the JSON error
+    object stay what they are without it."""
+    if not args.debug:
+        return
+    import traceback
+
+    from ..redaction import redact
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    print(redact(text), end="", file=sys.stderr)
 
 
 def _report(args: argparse.Namespace, exc: BaseException, code: int) -> int:

@@ -176,7 +176,8 @@ def _print_report(report: Any) -> None:
         money = r.cost if r.cost is not None else r.estimate
         price = f"${money:.2f}" if money is not None and r.status not in (
             "skipped", "duplicate", "invalid", "not-run") else ""
-        detail = ", ".join(r.files) if r.files else (r.error or r.reason or "")
+        written = r.files or r.would_write  # --dry-run: the files each row would write
+        detail = ", ".join(written) if written else (r.error or r.reason or "")
         detail = detail.splitlines()[0] if detail else ""
         print(f"  {r.row:>4}  {r.status:<12} {price:>7}  {r.song}" +
               (f"  -> {detail}" if detail else ""))

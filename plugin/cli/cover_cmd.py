@@ -12,11 +12,13 @@ import argparse
 import json
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import Interrupted, SpecValidationError, UsageError, Violation
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
+from ..spec.task import CoverTask
 from .options import add_schema_options, collect_schema_options
 
 #: The CLI's delivery when none is given: a submit answered at once, then ``getResponse``
@@ -72,6 +74,10 @@ def _add_cover_parser(sub: argparse._SubParsersAction, spec: ModelSpec,  # type:
     p.add_argument("--no-journal", action="store_true", help="do not record the job")
     p.add_argument("--no-resume", action="store_true",
                    help="submit anew even if an identical job is unsaved in the journal")
+    p.add_argument("--again", action="store_true",
+                   help="pay for a fresh run even when the same song, parameters and --seed "
+                        "were saved before (by default those takes are copied to -o at no "
+                        "cost, and stderr says 'reused')")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_schema_options(p, spec, tool_defaults=tool_defaults(spec))
     from .compare_cmd import add_compare_option, add_measure_options
@@ -177,6 +183,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     from . import settle_imports
 
     settle_imports()  # the job's modules are loaded: out of the collector's way (one-shot run)
+    started = time.monotonic()
     with ProgressLine(show, delivery=request.get("deliveryMethod")) as progress, \
             CoverInterrupts(progress) as presses:
         try:
@@ -189,22 +196,20 @@ def cmd_cover(args: argparse.Namespace) -> int:
                 backend=args.backend,
                 journal=False if args.no_journal else None,
                 resume=not args.no_resume,
+                again=args.again,
                 on_progress=presses.progress,
                 should_cancel=presses.should_cancel,
             )
         except Interrupted as exc:
             raise _how_to_resume(exc, args) from exc
+    elapsed = time.monotonic() - started
     from .compare_cmd import add_measures_to, measure_result, print_measures, write_compare_page
 
     measures = measure_result(args, source, result)
-    write_compare_page(args, source, result, measures)
+    page = write_compare_page(args, source, result, measures)
     if args.json:
-        doc = result.to_dict()
+        doc = summary_json(result, args.spec, elapsed, page)
         add_measures_to(doc, measures)
-        try:
-            doc["seed"] = args.spec.value(result.request, "seed")  # the one to pass to --seed
-        except KeyError:
-            pass
         print(json.dumps(doc, indent=2))
         return 0
     print_summary(result, args.spec)
@@ -226,6 +231,34 @@ def _how_to_resume(exc: Interrupted, args: argparse.Namespace) -> Interrupted:
                        "(nothing is paid twice)", task_uuid=task)
 
 
+def summary_json(result: Any, spec: ModelSpec, elapsed_s: float,
+                 page: Path | None) -> dict[str, Any]:
+    """``cover --json``: the result, plus ``seed`` (the one to pass to ``--seed``),
+    ``durationSeconds`` (the job's wall time), ``comparePage`` (``--compare``'s page, or null)
+    and each output's ``durationSeconds`` read from its file when the API sent none."""
+    doc = result.to_dict()
+    doc["seed"] = CoverTask(spec, result.request).seed
+    doc["durationSeconds"] = round(elapsed_s, 3)
+    doc["comparePage"] = str(page) if page is not None else None
+    for out, entry in zip(result.outputs, doc.get("outputs", []), strict=False):
+        if entry.get("durationSeconds") is None:
+            entry["durationSeconds"] = _seconds(out.path)
+    return doc
+
+
+def _seconds(path: Path | None) -> float | None:
+    """The audio's duration from the file's headers (nothing decoded), or None."""
+    if path is None:
+        return None
+    from ..audio import probe_audio
+    from ..errors import AudioError
+
+    try:
+        return round(probe_audio(path).duration_s, 3)
+    except (AudioError, OSError):
+        return None
+
+
 def _dry_run(args: argparse.Namespace, source: Any, request: dict[str, Any]) -> int:
     """``--dry-run``: the price of the job, validated; nothing uploaded, run or journaled."""
     from ..jobs.pipeline import cover
@@ -236,7 +269,7 @@ def _dry_run(args: argparse.Namespace, source: Any, request: dict[str, Any]) -> 
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
-    count = args.spec.value(result.request, "numberResults")
+    count = CoverTask(args.spec, result.request).number_results
     where = "SANDBOX (nothing is charged)" if result.sandbox else result.backend_label
     print(f"dry run via {where}: nothing was uploaded or run")
     print(f"price: {format_usd(result.estimated_cost)} for {count} result(s) "
@@ -249,7 +282,8 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
     from ..jobs.seeds import seed_range
 
     banner = "SANDBOX (synthetic audio, not MiniMax)" if result.sandbox else result.backend_label
-    print(f"cover {result.task_uuid} via {banner}" + (" [resumed]" if result.resumed else ""))
+    tag = " [resumed]" if result.resumed else " [reused]" if result.reused else ""
+    print(f"cover {result.task_uuid} via {banner}{tag}")
     note = next((r.get("preprocess_note") for r in result.response
                  if isinstance(r, dict) and r.get("preprocess_note")), None)
     if note:  # two-step: a cached handle reused, or an expired one made again
@@ -258,9 +292,13 @@ def print_summary(result: Any, spec: ModelSpec) -> None:
         duration = _duration(out.path)
         cost = f"${out.cost:.4f}" if out.cost is not None else "n/a"
         print(f"  {out.path}  {duration}  seed {_seed(out, seed_range(spec))}  cost {cost}")
-    seed = spec.value(result.request, "seed") if seed_range(spec) else None
+    seed = CoverTask(spec, result.request).seed if seed_range(spec) else None
     if seed is not None:
-        print(f"seed: {seed} (same song, prompt and --seed {seed} make these takes again)")
+        print(f"seed: {seed} (same song, prompt and --seed {seed} reuse these takes at no cost; "
+              "add --again to pay for new ones)")
+    if result.reused:
+        print(f"reused: paid {str(result.reused.get('paidAt') or '')[:10]}, task "
+              f"{result.reused.get('taskUUID')} (nothing sent, nothing paid)")
     total = f"${result.cost_total:.4f}" if result.cost_total is not None else "n/a"
     from ..money.reported import sane_cost
 
@@ -282,12 +320,5 @@ def _seed(out: Any, bounds: tuple[int, int] | None) -> str:
 
 def _duration(path: Path | None) -> str:
     """``"  12.0 s"`` from the file's headers (nothing decoded), or ``"      ?"``."""
-    if path is None:
-        return "      ?"
-    from ..audio import probe_audio
-    from ..errors import AudioError
-
-    try:
-        return f"{probe_audio(path).duration_s:6.1f} s"
-    except (AudioError, OSError):
-        return "      ?"
+    seconds = _seconds(path)
+    return "      ?" if seconds is None else f"{seconds:6.1f} s"

@@ -65,7 +65,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="finish jobs whose results were paid for but not saved (getResponse, no resubmit)",
         description="Collect the results of unfinished jobs by their taskUUID and save them "
         "where each job was meant to go (the -o it was started with). Never submits a task "
-        "again.",
+        "again. A job already saved is named with its files (exit 0); a job of a local "
+        "sandbox that has ended (no API key: the sandbox lived in the command that started "
+        "it) is closed as failed, nothing having been charged.",
     )
     r.add_argument("task_uuid", nargs="?", help="one job (default: every unfinished job)")
     r.add_argument("-o", "--output", type=Path, default=None,
@@ -179,6 +181,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from ..jobs.pipeline import resume_job
+    from ..jobs.saved import SandboxEndedError
     from ..journal.store import Journal
     from .common import split_output
 
@@ -187,6 +190,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
                                                            journal.unfinished()]
         if not targets:
             print("nothing to resume", file=sys.stderr)
+            if args.json:
+                print("[]")
             return 0
         out_dir, stem = split_output(args.output) if args.output else (None, None)
         if stem and len(targets) > 1:
@@ -194,16 +199,28 @@ def cmd_resume(args: argparse.Namespace) -> int:
                              f"to resume {len(targets)} jobs")
         results, failures = [], 0
         for task_uuid in targets:
-            try:
+            try:  # idempotent: a saved job answers with its files (exit 0), like batch's skip
                 result = resume_job(task_uuid, output_dir=out_dir, output_stem=stem,
                                     journal=journal)
+            except SandboxEndedError as exc:  # closed (failed), nothing was charged
+                results.append({"taskUUID": task_uuid, "status": "failed", "resumed": False,
+                                "files": [], "error": f"not collected: {exc.reason}"})
+                print(exc, file=sys.stderr)
+                continue
             except MinimaxCoverError as exc:
                 if len(targets) == 1:
                     raise  # one line and its exit code, like every other command
                 failures += 1
                 print(f"{task_uuid}: {exc}", file=sys.stderr)
                 continue
-            results.append(result.to_dict())
+            if not result.resumed:  # already saved: its files from the journal
+                results.append({"taskUUID": task_uuid, "status": "saved", "resumed": False,
+                                "files": [str(p) for p in result.files]})
+                if not args.json:
+                    print(result.warnings[0])
+                continue
+            results.append({**result.to_dict(), "status": "saved",
+                            "files": [str(p) for p in result.files]})
             if not args.json:
                 for path in result.files:
                     print(f"{task_uuid}: saved {path}")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
-from typing import Any
 
 __all__ = ["add_parser", "cmd_account", "cmd_spend"]
 
@@ -15,9 +13,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Add the ``account`` and ``spend`` commands."""
     a = sub.add_parser(
         "account", help="the Runware account's balance, today's spending and the caps",
-        description="Ask Runware for the account's balance (accountManagement getDetails; "
-        "needs RUNWARE_API_KEY, or RUNWARE_API_URL pointing at a sandbox), and show what the "
-        "journal says was spent today and the spending caps in force.")
+        description="Ask Runware for the account's balance (accountManagement getDetails) "
+        "with RUNWARE_API_KEY, and show what the journal says was spent today and the "
+        "spending caps in force. Without a key (and without RUNWARE_API_URL) it asks the "
+        "local SANDBOX, like every other command, and says so.")
     a.add_argument("--json", action="store_true", help="JSON on stdout")
     a.set_defaults(func=cmd_account)
 
@@ -37,34 +36,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    from ..config import resolve_base_url
     from ..money.caps import load_caps
     from ..money.pricing import format_usd
-    from ..money.receipts import spend_report
-    from ..runware.client import RunwareClient
+    from ..runware.summary import account_summary
 
-    caps = load_caps()
-    client = RunwareClient()
-    try:
-        details = client.account_details()
-    finally:
-        client.close()
-    today = spend_report(date.today())
-    doc: dict[str, Any] = {**details.to_dict(), "endpoint": resolve_base_url(),
-                           "spentTodayUsd": today.total_usd,
-                           "estimatedTodayUsd": today.estimated_usd, "caps": caps.to_dict()}
+    doc = account_summary()  # no key and no URL: the local sandbox, as for `cover`
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
-    label = "SANDBOX " if details.sandbox else ""
-    print(f"{label}account: {details.organization or '?'} ({resolve_base_url()})")
-    balance = format_usd(details.balance_usd) if details.balance_usd is not None else (
-        "unlimited" if details.sandbox else "not reported")
-    print(f"balance: {balance}")
-    estimated = (f" (of which {format_usd(today.estimated_usd)} estimated)"
-                 if today.estimated_usd else "")
-    print(f"spent today: {format_usd(today.total_usd)}{estimated}, from the journal")
-    print(f"caps: {caps.describe()}")
+    sandbox = bool(doc.get("sandbox"))
+    print(f"{'SANDBOX ' if sandbox else ''}account: {doc.get('organization') or '?'} "
+          f"({doc['endpoint']})")
+    if sandbox:
+        print("  (no RUNWARE_API_KEY: the local sandbox answered; set the key for your "
+              "Runware account)")
+    balance = doc.get("balanceUsd")
+    shown = format_usd(balance) if balance is not None else (
+        "unlimited" if sandbox else "not reported")
+    print(f"balance: {shown}")
+    estimated = (f" (of which {format_usd(doc['estimatedTodayUsd'])} estimated)"
+                 if doc.get("estimatedTodayUsd") else "")
+    print(f"spent today: {format_usd(doc['spentTodayUsd'])}{estimated}, from the journal")
+    print(f"caps: {load_caps().describe()}")
     return 0
 
 

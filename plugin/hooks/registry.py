@@ -260,12 +260,25 @@ class Registry:
             return self._backends
 
     def backend(self, name: str, **options: Any) -> Any:
-        """A new backend instance by name (``options`` go to its factory)."""
+        """A new backend instance by name (``options`` go to its factory).
+
+        The opener of a backend starts its offline stand-in, not the backend: a factory whose
+        ``needs_sandbox(**options)`` says so gets ``sandbox=factory.start_sandbox(...)`` (its
+        ``sandbox_options``); the backend, only a client, stops it when closed.
+        """
         try:
             factory = self.backends[name]
         except KeyError:
             known = ", ".join(self.backends) or "none"
             raise PluginError(f"unknown backend {name!r} (registered: {known})") from None
+        needs = getattr(factory, "needs_sandbox", None)
+        if options.get("sandbox") is None and callable(needs) and needs(**options):
+            sandbox = factory.start_sandbox(options.get("sandbox_options"))
+            try:
+                return factory(**{**options, "sandbox": sandbox})
+            except BaseException:
+                sandbox.stop()
+                raise
         return factory(**options)
 
     def node_classes(self) -> list[tuple[str, type, str]]:

@@ -4,7 +4,10 @@ A backend is registered by name through the ``register_backends`` hook. The pipe
 to backends through :class:`Backend`; only backends know a wire format. A job's life on a
 backend is two calls: :meth:`Backend.submit` sends the task once and returns a
 :class:`~..results.Ticket`; :meth:`Backend.collect` waits for tickets (all pending tickets of a
-process polled together) and returns each task's result. ``run``/``resume`` are the two in one.
+process polled together) and returns each task's result; :meth:`Backend.ticket_for` gives the
+ticket of a task an earlier run sent (resume = collect that ticket). The built-in backends also
+keep ``run`` (submit then collect) and ``resume`` (collect by ``taskUUID``) as thin wrappers
+for third-party callers; the pipeline never calls them and a backend need not have them.
 """
 
 from __future__ import annotations
@@ -78,11 +81,25 @@ class Backend(Protocol):
         """Upload reference audio; return what ``inputs.audio`` takes (UUID or URL)."""
         ...
 
-    def submit(self, task: dict[str, Any]) -> Ticket:
+    def submit(
+        self,
+        task: dict[str, Any],
+        *,
+        should_cancel: Callable[[], bool] | None = None,
+        expected_s: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> Ticket:
         """Send ``task`` once (never again); return its ticket.
 
-        A synchronous backend (MiniMax) does the work here: the ticket carries the results.
-        An unknown outcome gives a ticket with ``accepted=False`` (collect looks it up).
+        ``should_cancel`` is checked before anything is sent (True raises
+        :class:`~..errors.Interrupted`, nothing sent); ``expected_s`` is how long jobs like this
+        took before (the journal's hint for the collector's pace), carried on the ticket. A
+        synchronous backend (MiniMax) does the work here: it checks ``should_cancel`` before
+        each generation, reports ``on_progress`` and hands each paid generation to
+        ``on_result`` as it arrives (``collect`` may hand it over again: callers dedupe by
+        ``audioUUID``); the ticket carries the results. An unknown outcome gives a ticket with
+        ``accepted=False`` (collect looks it up). A refusal before acceptance raises.
         """
         ...
 
@@ -101,30 +118,10 @@ class Backend(Protocol):
         """
         ...
 
-    def run(
-        self,
-        request: dict[str, Any],
-        *,
-        on_progress: ProgressCallback | None = None,
-        should_cancel: Callable[[], bool] | None = None,
-        on_result: ResultCallback | None = None,
-        expected_s: float | None = None,
-    ) -> TaskResult:
-        """Submit ``request`` once and wait for every generation (never resubmits):
-        :meth:`submit`, then :meth:`collect`. ``expected_s`` is how long jobs like this took
-        before (the journal's hint for the collector's pace), if known."""
-        ...
-
-    def resume(
-        self,
-        request: dict[str, Any],
-        *,
-        on_progress: ProgressCallback | None = None,
-        should_cancel: Callable[[], bool] | None = None,
-        on_result: ResultCallback | None = None,
-        expected_s: float | None = None,
-    ) -> TaskResult:
-        """Collect the results of an already submitted ``request`` (same ``taskUUID``)."""
+    def ticket_for(self, request: dict[str, Any], *, expected_s: float | None = None,
+                   submitted_at: float | None = None) -> Ticket:
+        """The ticket of a task an earlier run submitted (same ``taskUUID``; its answer unseen),
+        to :meth:`collect` it: how a journaled job is resumed. ``submitted_at`` is UNIX time."""
         ...
 
     def fetch(self, result: GenerationResult, dest: Path, *, expected_format: str) -> Path:
@@ -213,6 +210,9 @@ class CoverResult:
     price_source: str | None = None
     #: True for ``dry_run=True``: validated and priced, nothing was sent to run.
     dry_run: bool = False
+    #: Served from an identical saved job at no cost: its ``taskUUID``, ``paidAt``,
+    #: ``paidCost`` and the files copied (``from``); ``None`` for a job that ran.
+    reused: dict[str, Any] | None = None
 
     @property
     def files(self) -> list[Path]:
@@ -233,4 +233,5 @@ class CoverResult:
             "estimatedCost": self.estimated_cost,
             "priceSource": self.price_source,
             "dryRun": self.dry_run,
+            "reused": self.reused,
         }

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ..results import ProgressEvent
     from .local_audio import AudioSource
 
-__all__ = ["CANCEL_GRACE_S", "DEFAULT_DELIVERY", "AsyncCoverClient", "acover", "aresume_job"]
+__all__ = ["CANCEL_GRACE_S", "DEFAULT_DELIVERY", "AsyncCoverClient", "acover", "aresume_job",
+           "async_defaults"]
 
 #: How long a cancelled call waits for its worker to leave the job resumable before returning.
 CANCEL_GRACE_S = 5.0
@@ -99,13 +100,20 @@ def _cancel_check(cancel: threading.Event,
     return lambda: cancel.is_set() or bool(should_cancel())
 
 
-def _with_delivery(request: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+def async_defaults(spec: ModelSpec) -> dict[str, Any]:
+    """What the project's own faces send when the caller chose no delivery (``deliveryMethod:
+    async``, when the model takes it): a request default, so an explicit choice wins."""
     try:
         allowed = spec.field("deliveryMethod").enum or ()
     except KeyError:
-        return request
-    if DEFAULT_DELIVERY in allowed and request.get("deliveryMethod") is None:
-        request["deliveryMethod"] = DEFAULT_DELIVERY
+        return {}
+    return {"deliveryMethod": DEFAULT_DELIVERY} if DEFAULT_DELIVERY in allowed else {}
+
+
+def _with_delivery(request: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+    for key, value in async_defaults(spec).items():
+        if request.get(key) is None:
+            request[key] = value
     return request
 
 

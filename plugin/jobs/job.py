@@ -4,15 +4,20 @@
 the song and plans the output files, :mod:`.outputs`, so nothing is uploaded or paid for
 before that) and calls :meth:`CoverJob.run`::
 
-    find_unfinished (journal)  ->  preflight (balance, caps)  ->  stage (hook)
+    find_unfinished (ledger.plan: seed, identity, claim; or a saved identical job: reuse)
+      ->  preflight (balance, caps)  ->  stage (hook)
       ->  prepare (hook: the spending guard holds the price; validated again)
-      ->  record (journal)  ->  execute: backend.run | backend.resume, save each result
-      ->  finish: journal "saved", on_job_done (hook)
+      ->  record (ledger.submitting; a Ctrl-C before it sends nothing)
+      ->  execute: backend.submit -> ledger.submitted(ticket) -> backend.collect([ticket])
+          (the process's collector), save each result (ledger.collected)
+      ->  finish: ledger.saved, on_job_done (hook)
+
+Every journal status change goes through the job's :class:`~.ledger.JobLedger`.
 
 With ``dry_run`` :meth:`CoverJob.run` only prices the request (:meth:`CoverJob.dry_run`).
 
 :func:`~.pipeline.resume_job` builds one from a journal record (:meth:`CoverJob.from_record`)
-that skips straight to ``execute`` with ``backend.resume``.
+that skips straight to ``execute``: it collects ``backend.ticket_for(request)``, never submits.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ from ..errors import (
     AudioError,
     DownloadError,
     Interrupted,
-    JobBusyError,
     MinimaxCoverError,
     OutcomeUnknownError,
     OutputPathError,
@@ -42,16 +46,17 @@ from ..journal.durations import typical_duration_s
 from ..spec.lyrics import with_cover_lyrics
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
 from ..spec.predicates import staged_reference
+from ..spec.task import CoverTask
 from ..spec.validation import lint_request, validate_params, validate_request
-from .identity import job_identity, service_of
+from .ledger import JobLedger
 from .local_audio import AudioSource, check_local_audio, describe_source, fingerprint
-from .outputs import OutputPlan, output_target, plan_outputs
-from .seeds import seed_in_range, with_seed
+from .outputs import OutputPlan, output_target, plan_outputs, same_content
+from .seeds import seed_in_range
 from .silence import check_silence
 
 if TYPE_CHECKING:
     from ..journal.store import JobRecord, Journal
-    from ..results import GenerationResult, ProgressEvent, TaskResult
+    from ..results import GenerationResult, ProgressEvent, TaskResult, Ticket
 
 __all__ = ["CoverJob", "RunOptions", "open_journal", "output_path"]
 
@@ -74,6 +79,10 @@ class RunOptions:
         that checks each song once for all its rows: :meth:`CoverJob.create` does not again.
     :param preflight: check the balance and caps before the upload (a batch checks the
         balance once for all its rows and turns this off; the spending guard still runs).
+    :param again: pay for a fresh run even when an identical job (same song, parameters and
+        seed) is saved; by default such a job is served from its saved files at no cost.
+    :param on_journaled: called with the ``taskUUID`` once the journal holds the job as sent
+        (right before the submit, or when an earlier run's task is collected).
     """
 
     decode: bool = False
@@ -84,6 +93,8 @@ class RunOptions:
     allow_silent: bool = True
     song_checked: bool = False
     preflight: bool = True
+    again: bool = False
+    on_journaled: Callable[[str], None] | None = None
     on_progress: Callable[[ProgressEvent], None] | None = None
     should_cancel: Callable[[], bool] | None = None
 
@@ -190,15 +201,18 @@ class CoverJob:
         warnings: list[str] | None = None,
         previous: JobRecord | None = None,
         owns_backend: bool = True,
+        collect: bool = False,
     ) -> None:
+        """``previous``: the journal row of a task sent before (collected, never submitted);
+        ``collect``: the same without a journal row (a remote worker's resumed job)."""
         self.request = request
         self.source = source
         self.context = context
         self.options = options or RunOptions()
         self.warnings = list(warnings or [])
-        self._reused: tuple[str, str] | None = None  # a reused taskUUID and its status
         self.previous = previous
         self.owns_backend = owns_backend
+        self.collect_only = collect
         self.digest: str | None = None
         self.song: str | None = None  # the song as given (journaled; see describe_source)
         self.owner: str | None = None  # the journal lease this job holds, if any
@@ -207,6 +221,9 @@ class CoverJob:
         self.estimate: float | None = None  # the price before sending (spec's price table)
         self.outputs: dict[int, CoverOutput] = {}
         self._indexes: dict[str, int] = {}  # audioUUID (or arrival) -> output index
+        self._ledger: JobLedger | None = None
+        self._ticket: Ticket | None = None  # the submit's answer (None until it returns)
+        self.reuse_from: JobRecord | None = None  # an identical saved job served instead
 
     # ------------------------------------------------------------------ construction
 
@@ -254,8 +271,9 @@ class CoverJob:
                                                                   allow=options.allow_silent)
         if silent:
             warnings.append(silent)
-        plan = plan_outputs(folder, str(spec.value(task, "outputFormat")),
-                            int(spec.value(task, "numberResults")), options.output_stem,
+        bound = CoverTask(spec, task)
+        plan = plan_outputs(folder, bound.output_format, bound.number_results,
+                            options.output_stem,
                             options.overwrite, formats=_formats(spec),
                             create=not options.dry_run, as_folder=output is None)
         options.output_stem = plan.stem  # a new name when the file exists (journaled)
@@ -296,7 +314,7 @@ class CoverJob:
         job = cls(dict(record.request), None, ctx, options=options, previous=record)
         job.song = record.song
         _clean_parts(record)
-        job.plan = plan_outputs(ctx.output_dir, str(spec.value(record.request, "outputFormat")),
+        job.plan = plan_outputs(ctx.output_dir, CoverTask(spec, record.request).output_format,
                                 record.number_results, options.output_stem, options.overwrite,
                                 formats=_formats(spec), as_folder=True, own_files=record.files)
         return job
@@ -312,7 +330,13 @@ class CoverJob:
         from .providers import build_backend  # the provider order, failover before acceptance
 
         ctx.backend = build_backend(self.registry, ctx, ctx.backend_name,
-                                    explicit=backend is not None, options=backend_options)
+                                    explicit=backend is not None, options=backend_options,
+                                    on_move=self._moved)
+
+    def _moved(self) -> None:
+        """The failover backend moved the job to its next provider (before acceptance)."""
+        if self.journal is not None and self.context.task_uuid:
+            self.ledger.moved()
 
     # ------------------------------------------------------------------ shortcuts
 
@@ -340,7 +364,7 @@ class CoverJob:
     @property
     def resumed(self) -> bool:
         """True when the job collects an already submitted task."""
-        return self.previous is not None
+        return self.previous is not None or self.collect_only
 
     @property
     def task_uuid(self) -> str:
@@ -350,12 +374,12 @@ class CoverJob:
     @property
     def output_format(self) -> str:
         """``outputFormat`` of the request, upper case."""
-        return str(self.spec.value(self.request, "outputFormat")).upper()
+        return self.task.output_format
 
     @property
     def total(self) -> int:
         """``numberResults`` of the request."""
-        return int(self.spec.value(self.request, "numberResults"))
+        return self.task.number_results
 
     @property
     def saved_files(self) -> list[str]:
@@ -369,13 +393,15 @@ class CoverJob:
         try:
             if self.options.dry_run:
                 return self.dry_run()
-            if self.previous is None:
+            if self.previous is None and not self.collect_only:
                 self.previous = self.find_unfinished()
+                if self.reuse_from is not None:
+                    return self.reuse()
             if self.previous is not None:
                 self.request = dict(self.previous.request)
                 log.info("resuming task %s from the journal (no new submission)",
                          self.previous.task_uuid)
-            else:
+            elif not self.collect_only:
                 if self.options.preflight:
                     self.preflight()
                 self.stage()
@@ -386,81 +412,54 @@ class CoverJob:
             self.release()
             self.close()
 
+    @property
+    def ledger(self) -> JobLedger:
+        """The owner of this job's journal row (every status change goes through it)."""
+        if self._ledger is None:
+            self._ledger = JobLedger(self.journal, self.backend, CoverTask(self.spec,
+                                                                           self.request))
+        return self._ledger
+
     def find_unfinished(self) -> JobRecord | None:
-        """Claim the job in the journal (atomically, see :mod:`..journal.claims`).
+        """Plan the job in the ledger: its seed (given, taken again, or chosen), identity and
+        atomic claim (see :mod:`.ledger`); or find a saved identical job to reuse
+        (``reuse_from``, unless ``options.again``).
 
         :returns: an identical job that was submitted but not saved, to resume by its
             ``taskUUID``; ``None`` to submit (under the claimed row's ``taskUUID``). With
             ``resume=False`` nothing is claimed and the job is submitted anew.
         :raises JobBusyError: another live process is running the same job; nothing was sent.
         """
+        ledger = self.ledger
         if self.journal is None:
+            ledger.choose_seed()
             return None
-        self.renew_used_task_uuid()
-        self.digest = job_identity(self.request, fingerprint(self.source),
-                                   service_of(self.backend))
-        if not self.options.resume:
-            self._note_reuse(None)
-            return None
-        from ..journal.store import default_owner
+        fp = fingerprint(self.source)
+        if not self.options.again and self.task.seed is not None:
+            ledger.identify(fp, seed_given=True)
+            saved = ledger.find_saved()
+            if saved is not None:
+                self.reuse_from = saved
+                self.digest = ledger.digest
+                return None
+        plan = ledger.plan(fp, resume=self.options.resume)
+        self.request = ledger.task.request
+        self.digest = ledger.digest
+        self.owner = ledger.owner
+        if plan.note:
+            self.warnings.append(plan.note)
+        return plan.record if plan.action == "resume" else None
 
-        owner = default_owner()
-        claim = self.journal.claim_job(self.digest, self.task_uuid, self.request,
-                                       backend=self.backend.name,
-                                       endpoint=self.backend.endpoint,
-                                       number_results=self.total, owner=owner)
-        if claim.action == "busy":
-            raise JobBusyError(
-                f"the same job (song and parameters) is being run by another process "
-                f"({claim.record.lease_owner}) as task {claim.record.task_uuid}; nothing was "
-                "sent: run again once it is done (`minimax-cover jobs`)",
-                task_uuid=claim.record.task_uuid, owner=claim.record.lease_owner)
-        self.owner = owner
-        if claim.action == "resume":
-            self._note_reuse(claim.record.task_uuid)
-            return claim.record
-        self.request["taskUUID"] = claim.record.task_uuid  # never sent: submitted under it
-        self._note_reuse(None)
-        return None
-
-    def _note_reuse(self, resumed: str | None) -> None:
-        """Say what became of a reused ``taskUUID`` (see :meth:`renew_used_task_uuid`)."""
-        reused, self._reused = self._reused, None
-        if reused is None:
-            return
-        given, status = reused
-        what = (f"resuming the identical unfinished job, task {resumed} (not sent again)"
-                if resumed else f"this job gets a new taskUUID {self.task_uuid}")
-        note = f"taskUUID {given} of the request was already used (journal: {status}); {what}"
-        log.warning("%s", note)
-        self.warnings.append(note)
-
-    def renew_used_task_uuid(self) -> None:
-        """Give the job a new ``taskUUID`` if the journal has seen the request's one before.
-
-        A request file reused as it is (``cover --request req.json`` twice) carries the same
-        ``taskUUID``: sending it again would pay twice under one id and confuse the journal
-        row of the first job. An identical unfinished job is still resumed (by its digest);
-        any other job gets a fresh ``taskUUID``, said in the warnings.
-        """
-        assert self.journal is not None
-        given = self.task_uuid
-        seen = self.journal.get(given)
-        if seen is None:
-            return
-        import uuid
-
-        self.request["taskUUID"] = str(uuid.uuid4())
-        self._reused = (given, seen.status)  # said once the claim shows what happens
+    @property
+    def task(self) -> CoverTask:
+        """The request read through the spec (``numberResults``, seed, format...)."""
+        return CoverTask(self.spec, self.request)
 
     def release(self) -> None:
         """End this job's lease in the journal (kept rows stay resumable by others)."""
-        if self.owner is not None and self.journal is not None:
-            try:
-                self.journal.release(self.task_uuid, self.owner)
-            except MinimaxCoverError as exc:  # never hide the job's own outcome
-                log.warning("journal: could not release task %s: %s", self.task_uuid, exc)
-            self.owner = None
+        if self._ledger is not None:
+            self._ledger.release()
+        self.owner = None
 
     def stage(self) -> None:
         """Turn local audio into what ``inputs.audio`` takes (``stage_audio`` hook)."""
@@ -473,38 +472,55 @@ class CoverJob:
         self.request["inputs"]["audio"] = staged
 
     def prepare(self) -> None:
-        """Choose a reusable seed if none was given (:mod:`.seeds`), let plugins change the
-        request (``prepare_request``), then validate it again."""
-        with_seed(self.request, self.spec)
+        """Let plugins change the request (``prepare_request``), then validate it again (the
+        seed was chosen when the job was planned, :meth:`find_unfinished`)."""
+        self.ledger.choose_seed()  # a no-op once planned (the steps may run one by one)
         self.registry.hook.prepare_request(request=self.request, context=self.context)
         self.request = validate_request(self.request, self.spec)
+        if self._ledger is not None:
+            self._ledger.task = CoverTask(self.spec, self.request)
 
     def record(self) -> None:
-        """Journal the request as ``submitted``, durably, right before it is sent."""
+        """Journal the request as ``submitted``, durably, right before it is sent.
+
+        :raises Interrupted: ``should_cancel()`` is already True (a Ctrl-C before the send):
+            nothing is sent and the row stays planned, so the same command submits it later
+            under the same ``taskUUID``.
+        """
+        cancel = self.options.should_cancel
+        if cancel is not None and cancel():
+            raise Interrupted(f"interrupted before task {self.task_uuid} was sent; nothing was "
+                              "sent or charged", task_uuid=self.task_uuid)
         self.context.output_dir.mkdir(parents=True, exist_ok=True)
-        if self.journal is not None:
-            self.journal.record(self.task_uuid, self.request, backend=self.backend.name,
-                                endpoint=self.backend.endpoint, digest=self.digest,
-                                number_results=self.total, status="submitted",
-                                song=self.song,
-                                output_dir=os.path.abspath(self.context.output_dir),
-                                output_stem=self.options.output_stem)
-            self._recorded = True
+        self.ledger.submitting(song=self.song, output_dir=self.context.output_dir,
+                               output_stem=self.options.output_stem)
+        self._recorded = True
 
     def execute(self) -> CoverResult:
-        """Submit (or resume) once, save every result as it arrives, and finish."""
+        """Submit once (or take the journaled task's ticket), collect it, save every result as
+        it arrives, and finish.
+
+        The one place a job calls its backend for its results: ``backend.submit`` then
+        ``ledger.submitted(ticket)`` then ``backend.collect([ticket])`` (the process's
+        collector); a resumed job collects ``backend.ticket_for(request)``, never submits.
+        """
         self.context.task_uuid = self.task_uuid
         self.context.output_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        runner = self.backend.resume if self.resumed else self.backend.run
+        expected = typical_duration_s(self.journal, endpoint=self.backend.endpoint,
+                                      number_results=self.total)
         try:
             if self.resumed or not self._recorded:
-                self._mark("submitted")
-            outcome = runner(self.request, on_progress=self.options.on_progress,
-                             should_cancel=self.options.should_cancel,
-                             on_result=self.save_result, expected_s=typical_duration_s(
-                                 self.journal, endpoint=self.backend.endpoint,
-                                 number_results=self.total))
+                self.ledger.task = CoverTask(self.spec, self.request)
+                self.ledger.resuming()
+            if self.options.on_journaled is not None:
+                self.options.on_journaled(self.task_uuid)
+            if self.resumed:
+                ticket = self.backend.ticket_for(self.request, expected_s=expected,
+                                                 submitted_at=self._journaled_at())
+            else:
+                ticket = self._submit(expected)
+            outcome = self._collect(ticket)
             for result in outcome.results:  # anything a backend reported without the callback
                 self.save_result(result)
         except MinimaxCoverError as exc:
@@ -515,6 +531,45 @@ class CoverJob:
                                           body=exc.body) from exc
             raise
         return self.finish(outcome, started)
+
+    def _journaled_at(self) -> float | None:
+        """When the resumed task was journaled (UNIX time; the collector paces it from there),
+        or ``None`` (a remote worker's job, or a time that does not parse)."""
+        from datetime import datetime
+
+        created = self.previous.created_at if self.previous is not None else None
+        try:
+            return datetime.fromisoformat(created).timestamp() if created else None
+        except (TypeError, ValueError):
+            return None
+
+    def _unsent(self) -> bool:
+        """True when the submit was stopped before the provider accepted the task (no ticket,
+        no result): the send-and-retry only waits, cancellably, before sending again a request
+        that was not processed."""
+        return not self.resumed and self._ticket is None and not self._indexes
+
+    def _submit(self, expected_s: float | None) -> Ticket:
+        """Send the task once; the ledger records the ticket."""
+        options = self.options
+        ticket = self._ticket = self.backend.submit(
+            self.request, should_cancel=options.should_cancel, expected_s=expected_s,
+            on_progress=options.on_progress, on_result=self.save_result)
+        self.ledger.submitted(ticket)
+        return ticket
+
+    def _collect(self, ticket: Ticket) -> TaskResult:
+        """Wait for ``ticket`` through the backend's collector; raise the error it ended with."""
+        outcomes = self.backend.collect([ticket], on_progress=self.options.on_progress,
+                                        should_cancel=self.options.should_cancel,
+                                        on_result=self.save_result)
+        outcome = outcomes.get(ticket.task_uuid)
+        if outcome is None:
+            raise OutcomeUnknownError(f"task {ticket.task_uuid}: the backend returned no outcome",
+                                      task_uuid=ticket.task_uuid)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def save_result(self, result: GenerationResult) -> None:
         """Fetch one generation to its file (once), journal it and call ``on_result``."""
@@ -530,34 +585,53 @@ class CoverJob:
             dest = output_path(self.context.output_dir, stem, index, self.total, fmt)
         try:
             path = self.backend.fetch(result, dest, expected_format=fmt)
+            path = self._same_as_planned(path, index)
             audio = self._decode(path, result)
         except BaseException:
-            if self.journal is not None:  # paid for: known in the journal, file or not
-                try:
-                    self.journal.add_results(self.task_uuid, [_journal_item(result)],
-                                             cost=None)
-                except MinimaxCoverError as inner:  # never hide the first error
-                    log.error("journal: could not record result of task %s: %s",
-                              self.task_uuid, inner)
+            try:  # paid for: known in the journal, file or not
+                self.ledger.collected(_journal_item(result), None)
+            except MinimaxCoverError as inner:  # never hide the first error
+                log.error("journal: could not record result of task %s: %s",
+                          self.task_uuid, inner)
             raise
         output = CoverOutput(index=index, path=path, audio_uuid=result.audio_uuid,
                              seed=result.seed, cost=result.cost, format=fmt, url=result.url,
                              audio=audio, sandbox=self.backend.sandbox,
                              seed_reusable=seed_in_range(self.spec, result.seed))
         self.outputs[index] = output
-        if self.journal is not None:  # the item and its file in one transaction
-            self.journal.add_results(self.task_uuid, [_journal_item(result)], cost=None,
-                                     files=[str(path)])
+        self.ledger.collected(_journal_item(result), path)  # item and file in one transaction
         self.warnings.extend(
             self.registry.call_isolated("on_result", output=output, context=self.context))
+
+    def _same_as_planned(self, path: Path, index: int) -> Path:
+        """A resumed job whose earlier run wrote this very file at its planned path but could
+        not journal it (a locked journal): keep that file, drop the new copy (no duplicate)."""
+        if self.previous is None:
+            return path
+        record = self.previous
+        folder = Path(record.output_dir) if record.output_dir else self.context.output_dir
+        stem = record.output_stem or f"cover_{self.task_uuid[:8]}"
+        planned = output_path(folder, stem, index, self.total, self.output_format)
+        if planned == path or planned.parent != path.parent or not planned.is_file() \
+                or not same_content(planned, path):
+            return path  # -o elsewhere on resume: the files go where they are asked to
+        try:
+            path.unlink()
+        except OSError:
+            return path
+        log.info("task %s: %s was saved by an earlier run (same content); kept", self.task_uuid,
+                 planned)
+        if self.plan is not None:
+            self.plan.notes = [n for n in self.plan.notes if path.name not in n]
+        self.warnings = [w for w in self.warnings if path.name not in w]
+        return planned
 
     def finish(self, outcome: TaskResult, started: float) -> CoverResult:
         """Mark the job saved, build the result and call ``on_job_done``."""
         from ..money.providers import job_estimate  # priced by the provider that ran it
 
-        if self.journal is not None:
-            self.journal.finish(self.task_uuid, cost=outcome.cost_total, owner=self.owner)
-            self.owner = None  # finish ended the lease: no second write to release it
+        self.ledger.saved(outcome.cost_total)
+        self.owner = None  # saved ended the lease: no second write to release it
         backend = self.backend
         result = CoverResult(
             task_uuid=self.task_uuid, request=self.request,
@@ -573,6 +647,13 @@ class CoverJob:
         result.warnings.extend(  # a failing sink is reported, never fatal
             self.registry.call_isolated("on_job_done", result=result, context=self.context))
         return result
+
+    def reuse(self) -> CoverResult:
+        """Serve an identical saved job from its files at no cost (see :mod:`.reuse`)."""
+        from .reuse import reuse_saved
+
+        assert self.reuse_from is not None
+        return reuse_saved(self, self.reuse_from)
 
     def preflight(self) -> None:
         """Before the song is uploaded: refuse the job if the account's balance or a spending
@@ -621,10 +702,6 @@ class CoverJob:
                                 f"the file does not decode ({exc}); not saved",
                                 task_uuid=self.task_uuid) from exc
 
-    def _mark(self, status: str, error: str | None = None) -> None:
-        if self.journal is not None:
-            self.journal.mark(self.task_uuid, status, error=error)
-
     def _record_failure(self, exc: MinimaxCoverError) -> None:
         """Keep what was paid for and leave the journal row true to what happened.
 
@@ -640,17 +717,22 @@ class CoverJob:
             exc.task_uuid = self.task_uuid
 
     def _journal_failure(self, exc: MinimaxCoverError) -> None:
+        ledger = self.ledger
         if isinstance(exc, TaskFailedError):
             for result in exc.partial_results:
                 try:
                     self.save_result(result)
                 except MinimaxCoverError as inner:
                     log.error("could not save a paid partial result: %s", inner)
-            self._mark("failed", str(exc))
+            ledger.failed(str(exc))
             exc.saved_files = self.saved_files
         elif isinstance(exc, OutcomeUnknownError):
-            self._mark("unknown", str(exc))
+            ledger.unknown(str(exc))
+        elif isinstance(exc, Interrupted) and self._unsent():
+            ledger.not_sent(str(exc))  # nothing accepted, nothing paid: submitted again later
         elif isinstance(exc, Interrupted):
-            self._mark("submitted", str(exc))
-        else:  # once a result was reported it is paid for: keep the job resumable
-            self._mark("failed" if not self._indexes else "running", str(exc))
+            ledger.interrupted(str(exc))
+        elif self._indexes:  # once a result was reported it is paid for: keep it resumable
+            ledger.paid_unsaved(str(exc))
+        else:
+            ledger.failed(str(exc))

@@ -26,7 +26,8 @@ from pathlib import Path
 from ..audio.formats import extension, format_for_suffix
 from ..errors import OutputPathError
 
-__all__ = ["OutputPlan", "OutputTarget", "output_target", "plan_outputs", "prove_writable"]
+__all__ = ["OutputPlan", "OutputTarget", "output_target", "plan_outputs", "prove_writable",
+           "same_content"]
 
 PROBE_PREFIX = ".minimax-cover-probe-"
 #: How far a name is numbered (``-1`` ... ``-N``) before giving up.
@@ -201,3 +202,22 @@ def plan_outputs(output: str | os.PathLike[str] | None, fmt: str, count: int = 1
     if plan.stem is not None:
         plan.stem = plan.free_stem(plan.stem)
     return plan
+
+
+def same_content(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """True when two files hold the same bytes (sizes first, then their sha256)."""
+    import hashlib
+
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        digests = []
+        for path in (a, b):
+            h = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+            digests.append(h.digest())
+    except OSError:
+        return False
+    return digests[0] == digests[1]

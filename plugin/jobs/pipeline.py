@@ -4,13 +4,15 @@
 
     build the request (any spec field by keyword)  ->  validate (spec)  ->  local audio checks
       ->  choose_backend (hook)  ->  CoverJob.run: journal lookup -> stage_audio (hook)
-      ->  prepare_request (hook) -> validate again -> journal.record -> backend.run
+      ->  prepare_request (hook) -> validate again -> ledger.submitting -> backend.submit
+      ->  ledger.submitted(ticket) -> backend.collect([ticket]) (the process's collector)
       ->  per generation: fetch + save, journal, on_result  ->  journal "saved"  ->  on_job_done
 
 Nothing is uploaded or paid for before validation and the local audio checks pass. A job whose
 identical request (same audio content, same parameters) was submitted before but never saved is
-resumed with ``getResponse`` instead of being submitted again. The steps live in
-:class:`~.job.CoverJob`.
+resumed with ``getResponse`` instead of being submitted again; one saved before (with the same
+seed) is served from its files at no cost unless ``again=True`` (:mod:`.reuse`). The journal
+transitions belong to the ledger (:mod:`.ledger`); the steps live in :class:`~.job.CoverJob`.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ def cover(
     overwrite: bool = False,
     dry_run: bool = False,
     allow_silent: bool = True,
+    again: bool = False,
     **params: Any,
 ) -> CoverResult:
     """Run one cover job end to end and return the saved outputs.
@@ -111,6 +114,9 @@ def cover(
         spec's price table) and return a result with ``dry_run=True``, ``estimated_cost`` and
         no outputs: nothing is uploaded, run, charged or journaled.
     :param allow_silent: ``False`` refuses a silent or near-silent song (a warning otherwise).
+    :param again: pay for a fresh run even when an identical job (same song, parameters and
+        seed) was saved before; by default that job's saved takes are copied to the output and
+        nothing is sent (``CoverResult.reused`` says so; see :mod:`.reuse`).
     :param params: any spec field by keyword (generated from the spec; see below).
     :raises SpecValidationError: before anything is uploaded or paid for (an unknown keyword
         says "did you mean ...?").
@@ -131,7 +137,8 @@ def cover(
         journal=journal, output_dir=output_dir, output=output,
         options=RunOptions(decode=decode, resume=resume, output_stem=output_stem,
                            on_progress=on_progress, should_cancel=should_cancel,
-                           overwrite=overwrite, dry_run=dry_run, allow_silent=allow_silent),
+                           overwrite=overwrite, dry_run=dry_run, allow_silent=allow_silent,
+                           again=again),
     )
     return job.run()
 
@@ -158,19 +165,34 @@ def resume_job(
     file stem journaled when it was submitted), unless ``output_dir`` / ``output_stem`` say
     otherwise; the job is then marked saved.
 
-    :raises MinimaxCoverError: the job is unknown, already saved, or the backend cannot find it.
+    Idempotent for every face (CLI, MCP, service): a job already saved returns its files from
+    the journal (nothing sent; ``resumed`` False, the warnings say "already saved"). A job of
+    a local sandbox that has ended is closed (``failed``) the same way for all of them.
+
+    :raises SandboxEndedError: the job ran on a local sandbox that has ended (nothing was
+        charged; the journal now says ``failed``).
+    :raises MinimaxCoverError: the job is unknown, or the backend cannot find it.
     """
     from ..hooks.registry import get_registry
     from ..journal.store import Journal
+    from .ended_sandbox import close_if_sandbox_ended
+    from .saved import SandboxEndedError, saved_result
 
     journal = journal or Journal()
     record = journal.get(task_uuid)
     if record is None:
         raise MinimaxCoverError(f"no job {task_uuid} in the journal ({journal.path})")
+    registry = registry or get_registry()
     if record.status == "saved":
-        raise MinimaxCoverError(f"job {task_uuid} is already saved: {', '.join(record.files)}")
+        spec = registry.model(MINIMAX_MUSIC_COVER.value(record.request, "model"))
+        return saved_result(record, spec, decode=decode)
+    if record.status != "failed":
+        reason = close_if_sandbox_ended(record, journal)
+        if reason is not None:
+            raise SandboxEndedError(f"{task_uuid}: not collected: {reason}",
+                                    task_uuid=task_uuid, reason=reason)
     job = CoverJob.from_record(
-        record, registry=registry or get_registry(), journal=journal,
+        record, registry=registry, journal=journal,
         backend_options=backend_options, output_dir=output_dir,
         options=RunOptions(decode=decode, output_stem=output_stem, on_progress=on_progress,
                            should_cancel=should_cancel),

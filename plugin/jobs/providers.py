@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,9 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:
+    from ..errors import MinimaxCoverError
     from ..hooks.types import Backend, JobContext, PluginRegistry
-    from ..results import GenerationResult, TaskResult
+    from ..results import GenerationResult, TaskResult, Ticket
 
 __all__ = [
     "PROVIDERS_ENV",
@@ -176,10 +177,12 @@ class FailoverBackend:
                 if not self._next(exc):
                     raise
 
-    def run(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Run on the active provider; on a refusal before acceptance, stage the song on the
-        next one and run there (the request keeps its taskUUID and parameters)."""
-        on_result = callbacks.get("on_result")
+    def submit(self, task: dict[str, Any], **options: Any) -> Ticket:
+        """Submit on the active provider; when it refuses before accepting the job (a raised
+        refusal: no ticket), stage the song on the next one and submit there (same taskUUID
+        and parameters). A ticket, even one whose outcome is unknown, is never sent elsewhere.
+        """
+        on_result = options.get("on_result")
         got: list[Any] = []
 
         def seen(result: GenerationResult) -> None:
@@ -187,17 +190,38 @@ class FailoverBackend:
             if on_result is not None:
                 on_result(result)
 
-        callbacks = {**callbacks, "on_result": seen}
+        options = {**options, "on_result": seen}
         while True:
             if self._index != self._announced and self.on_switch is not None:
                 self.on_switch(self.active)  # moved while staging, or after a refusal
             self._announced = self._index
             try:
-                return self.active.run(request, **callbacks)
+                return self.active.submit(task, **options)
             except Exception as exc:
-                if got or not self._movable(request) or not self._next(exc):
+                if got or not self._movable(task) or not self._next(exc):
                     raise
-            self._restage(request)
+            self._restage(task)
+
+    def collect(self, tickets: Sequence[Ticket], **callbacks: Any
+                ) -> dict[str, TaskResult | MinimaxCoverError]:
+        """Collect on the active provider (the one that accepted the tickets)."""
+        return self.active.collect(tickets, **callbacks)
+
+    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+        """The active provider's ticket for a job it accepted earlier."""
+        return self.active.ticket_for(request, **hints)
+
+    def run(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
+        """Thin wrapper for third-party callers: :meth:`submit` (with failover), then
+        :meth:`collect`."""
+        should_cancel = callbacks.get("should_cancel")
+        ticket = self.submit(request, **callbacks)
+        outcome = self.collect([ticket], on_progress=callbacks.get("on_progress"),
+                               should_cancel=should_cancel,
+                               on_result=callbacks.get("on_result"))[ticket.task_uuid]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def _movable(self, request: dict[str, Any]) -> bool:
         """True when the next provider can read the song: bytes kept here, or a URL."""
@@ -217,7 +241,8 @@ class FailoverBackend:
                     raise
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Collect on the active provider (a job is resumed where it was accepted)."""
+        """Thin wrapper for third-party callers: collect on the active provider (a job is
+        resumed where it was accepted)."""
         return self.active.resume(request, **callbacks)
 
     def fetch(self, result: GenerationResult, dest: Path, *, expected_format: str) -> Path:
@@ -231,11 +256,13 @@ class FailoverBackend:
 
 
 def build_backend(registry: PluginRegistry, context: JobContext, name: str, *,
-                  explicit: bool, options: dict[str, Any] | None = None) -> Any:
+                  explicit: bool, options: dict[str, Any] | None = None,
+                  on_move: Callable[[], None] | None = None) -> Any:
     """The backend for a job: ``name`` itself, or the provider order when ``name`` was chosen
     for the job (not named by the caller) and is the default choice or one of the providers:
     the first provider alone, or a :class:`FailoverBackend` over them all, in order.
-    ``options`` go to the member named ``name``.
+    ``options`` go to the member named ``name``; ``on_move`` is called when the job moves to
+    the next provider (the job's ledger journals the move, :meth:`~.ledger.JobLedger.moved`).
     """
     def make(member: str) -> Callable[[], Any]:
         return lambda: registry.backend(member, **(options if member == name else {}) or {})
@@ -252,11 +279,8 @@ def build_backend(registry: PluginRegistry, context: JobContext, name: str, *,
 
     def moved(backend: Any) -> None:
         context.backend_name = backend.name
-        journal, task_uuid = context.journal, context.task_uuid
-        if journal is not None and task_uuid:
-            from ..journal.moves import move_job
-
-            move_job(journal, task_uuid, backend=backend.name, endpoint=backend.endpoint)
+        if on_move is not None:
+            on_move()
 
     context.backend_name = order[0]
     return FailoverBackend(members, on_switch=moved)

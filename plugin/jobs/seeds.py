@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from ..spec.model import ModelSpec
+from ..spec.task import CoverTask
 
 __all__ = ["choose_seed", "seed_range", "seed_in_range", "with_seed"]
 
@@ -59,18 +60,13 @@ def with_seed(request: dict[str, Any], spec: ModelSpec) -> bool:
     """Set a chosen ``seed`` in ``request`` when it has none; True when one was chosen."""
     if not isinstance(request, dict) or seed_range(spec) is None:
         return False
-    if spec.value(request, "seed") is not None:
+    task = CoverTask(spec, request)
+    if task.seed is not None:
         return False
-    try:
-        count = int(spec.value(request, "numberResults") or 1)
-    except (KeyError, TypeError, ValueError):
-        count = 1
-    seed = choose_seed(spec, count)
     f = spec.field("seed")
-    node = request if f.placement == "top" else request.setdefault(f.placement, {})
-    if not isinstance(node, dict):
+    if f.placement != "top" and not isinstance(request.get(f.placement, {}), dict):
         return False  # validation names the wrong type
-    node[f.name] = seed
+    task.set_seed(choose_seed(spec, task.number_results))
     return True
 
 

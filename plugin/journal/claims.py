@@ -10,6 +10,12 @@ A job is claimed by its digest (its song and normalized parameters on one endpoi
 - answers ``run``: no row was ever sent. The caller gets a ``pending`` row (its own, new, or a
   dead owner's, never sent) under its lease, and submits under that row's ``taskUUID``.
 
+A job whose seed the client chose (the user gave none) is also claimed by its identity without
+the seed (``seedless``): a rerun finds the row an earlier run planned or submitted, whatever
+seed that run drew, and takes its seed and ``taskUUID`` (``record.request``) instead of
+drawing a new seed and paying again. Rows written before that column existed carry the
+seedless identity as their digest and are found the same way.
+
 A lease is live while ``lease_until`` is in the future and, when it names a process on this
 host, that process still exists: a job whose process was killed can be taken over at once.
 """
@@ -76,20 +82,27 @@ def claim_job(
     number_results: int,
     owner: str,
     ttl_s: float = LEASE_TTL_S,
+    seedless: str | None = None,
 ) -> Claim:
     """Claim the job ``digest`` for ``owner`` inside the caller's write transaction.
 
     :param task_uuid: the taskUUID a new row gets (a dead owner's pending row keeps its own).
     :param request: the request as it stands (stored until :meth:`~.store.Journal.record`).
+    :param seedless: the identity without the client-chosen seed (see the module doc).
     :returns: the :class:`Claim`; ``record`` is the row to resume, run or wait for.
     """
     now = time.time()
     place = clean_endpoint(endpoint)
     marks = ", ".join("?" * len(RESUMABLE_STATUSES))
+    if seedless:
+        where, keys = ("(request_digest = ? OR seedless_digest = ? OR request_digest = ?)",
+                       (digest, seedless, seedless))
+    else:
+        where, keys = "request_digest = ?", (digest,)
     rows = db.execute(
-        f"""SELECT * FROM jobs WHERE request_digest = ? AND status IN ({marks})
+        f"""SELECT * FROM jobs WHERE {where} AND status IN ({marks})
             ORDER BY created_at DESC, rowid DESC""",
-        (digest, *RESUMABLE_STATUSES),
+        (*keys, *RESUMABLE_STATUSES),
     ).fetchall()
     rows = [r for r in rows if r["endpoint"] == place]
     for row in rows:
@@ -108,10 +121,11 @@ def claim_job(
     db.execute(
         """INSERT INTO jobs (task_uuid, request_digest, backend, endpoint, request_json, status,
                number_results, results_json, files_json, created_at, updated_at, attempts,
-               host_pid, lease_owner, lease_until)
-           VALUES (?, ?, ?, ?, ?, 'pending', ?, '[]', '[]', ?, ?, 0, ?, ?, ?)""",
+               host_pid, lease_owner, lease_until, seedless_digest)
+           VALUES (?, ?, ?, ?, ?, 'pending', ?, '[]', '[]', ?, ?, 0, ?, ?, ?, ?)""",
         (task_uuid, redact(digest), redact(backend), place, dump_json(request),
-         int(number_results), stamp, stamp, os.getpid(), owner, now + ttl_s),
+         int(number_results), stamp, stamp, os.getpid(), owner, now + ttl_s,
+         redact(seedless) if seedless else None),
     )
     row = db.execute("SELECT * FROM jobs WHERE task_uuid = ?", (task_uuid,)).fetchone()
     return Claim("run", JobRecord.from_row(row))

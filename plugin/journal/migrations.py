@@ -95,6 +95,19 @@ def m006_spend(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_spend_created_at ON spend (created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_created_at ON jobs (created_at)")
 
+
+@migration
+def m010_ledger_seedless(db: sqlite3.Connection) -> None:
+    """A job's identity without the seed the client chose for it (``NULL`` when the user gave
+    the seed), so a rerun of a seedless job finds its planned or submitted row and takes its
+    seed and taskUUID again instead of drawing a new seed and paying twice (the ledger,
+    :mod:`...jobs.ledger`)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "seedless_digest" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN seedless_digest TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_jobs_seedless_digest ON jobs (seedless_digest)")
+
+
 @migration
 def m012_preprocess_cache(db: sqlite3.Connection) -> None:
     """The two-step preprocess cache (:mod:`.handles`): one MiniMax ``cover_feature_id`` per

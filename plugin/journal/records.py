@@ -40,7 +40,9 @@ class JobRecord:
     ``attempts`` counts the times the job was marked ``submitted`` (first send and resumes);
     ``host_pid`` is the process that last changed the status; ``lease_until`` is a Unix time;
     ``song`` is the song as given (path, URL, UUID, or a label for in-memory audio);
-    ``output_dir`` and ``output_stem`` are the planned destination of the files.
+    ``output_dir`` and ``output_stem`` are the planned destination of the files;
+    ``seedless_digest`` the job's identity without the seed the client chose for it (``None``
+    when the user gave the seed), by which a rerun finds the row and takes its seed again.
     """
 
     task_uuid: str
@@ -63,6 +65,7 @@ class JobRecord:
     song: str | None = None
     output_dir: str | None = None
     output_stem: str | None = None
+    seedless_digest: str | None = None
 
     @property
     def final(self) -> bool:
@@ -102,4 +105,5 @@ class JobRecord:
             song=row["song"] if "song" in keys else None,
             output_dir=row["output_dir"] if "output_dir" in keys else None,
             output_stem=row["output_stem"] if "output_stem" in keys else None,
+            seedless_digest=row["seedless_digest"] if "seedless_digest" in keys else None,
         )

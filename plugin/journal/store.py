@@ -172,11 +172,13 @@ class Journal:
         song: str | None = None,
         output_dir: str | os.PathLike[str] | None = None,
         output_stem: str | None = None,
+        seedless: str | None = None,
     ) -> JobRecord:
         """Record a job as ``pending`` (or ``submitted``); call it before the request is sent.
 
         Recording the same ``task_uuid`` again returns the stored row unchanged, except a
-        ``pending`` row (a claim): it takes the final request, and ``status``.
+        ``pending`` row (a claim, never sent): it takes the final request, its digest, and
+        ``status``.
 
         :param task_uuid: the task's ``taskUUID``, reused for every retry and poll.
         :param request: the task as it will be sent; stored redacted.
@@ -190,8 +192,10 @@ class Journal:
         :param song: the song as given (a path, URL or UUID; a URL loses its query string).
         :param output_dir: the folder the files are planned to go to (``resume`` uses it).
         :param output_stem: the planned file name stem (``None``: the default naming).
+        :param seedless: the identity without the client-chosen seed (see :mod:`.claims`),
+            stored when the row is new.
         :returns: the stored record.
-        :raises JournalError: the ``task_uuid`` is stored with a different digest.
+        :raises JournalError: the ``task_uuid`` was sent before with a different digest.
         """
         if status not in ("pending", "submitted"):
             raise JournalError(f"status: must be pending or submitted (got {status!r})")
@@ -211,8 +215,8 @@ class Journal:
                 db.execute(
                     """INSERT INTO jobs (task_uuid, request_digest, backend, endpoint,
                            request_json, status, number_results, results_json, files_json,
-                           created_at, updated_at, attempts, host_pid)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, ?, ?)""",
+                           created_at, updated_at, attempts, host_pid, seedless_digest)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, ?, ?, ?)""",
                     (
                         task_uuid,
                         redact(digest),
@@ -225,22 +229,23 @@ class Journal:
                         now,
                         1 if status == "submitted" else 0,
                         os.getpid(),
+                        redact(seedless) if seedless else None,
                     ),
+                )
+                row = self._require(db, task_uuid)
+            elif row["status"] == "pending":  # a claim: the request (and identity) as sent
+                db.execute(
+                    """UPDATE jobs SET request_json = ?, request_digest = ?,
+                           number_results = ?, status = ?, attempts = attempts + ?,
+                           host_pid = ?, updated_at = ? WHERE task_uuid = ?""",
+                    (dump_json(request), redact(digest), number_results, status,
+                     1 if status == "submitted" else 0, os.getpid(), now, task_uuid),
                 )
                 row = self._require(db, task_uuid)
             elif row["request_digest"] != redact(digest):
                 raise JournalError(
                     f"task_uuid {task_uuid!r}: already recorded for a different request"
                 )
-            elif row["status"] == "pending":  # a claim: the request as it will be sent
-                db.execute(
-                    """UPDATE jobs SET request_json = ?, number_results = ?, status = ?,
-                           attempts = attempts + ?, host_pid = ?, updated_at = ?
-                       WHERE task_uuid = ?""",
-                    (dump_json(request), number_results, status,
-                     1 if status == "submitted" else 0, os.getpid(), now, task_uuid),
-                )
-                row = self._require(db, task_uuid)
             if fresh and (song, output_dir, output_stem) != (None, None, None):
                 db.execute(
                     "UPDATE jobs SET song = ?, output_dir = ?, output_stem = ? WHERE task_uuid = ?",
@@ -295,6 +300,7 @@ class Journal:
         *,
         cost: float | None = None,
         files: Iterable[str | os.PathLike[str]] = (),
+        status: str | None = None,
     ) -> None:
         """Merge result items (and the files saved for them) into a job (idempotent).
 
@@ -305,7 +311,11 @@ class Journal:
             the sum of the items' ``cost``, never lowered below a total stored before.
         :param files: paths written for these results, added as :meth:`add_files` does, in
             the same transaction.
+        :param status: also move an unsaved job (``submitted``, ``running``, ``unknown``) to
+            this status (``succeeded``: results collected); final rows keep theirs.
         """
+        if status is not None and status not in STATUSES:
+            raise JournalError(f"status: must be one of {', '.join(STATUSES)} (got {status!r})")
         items = [clean_result(item) for item in results]
         with self._db.write() as db:
             row = self._require(db, task_uuid)
@@ -316,10 +326,13 @@ class Journal:
                 summed = sum_costs(merged)
                 previous = row["cost"]
                 total = previous if summed is None else max(summed, previous or 0.0)
+            moved = row["status"]
+            if status is not None and moved in ("submitted", "running", "unknown"):
+                moved = status
             db.execute(
-                """UPDATE jobs SET results_json = ?, cost = ?, files_json = ?, updated_at = ?
-                   WHERE task_uuid = ?""",
-                (dump_json(merged), total, self._merged_files(row, files), now_iso(),
+                """UPDATE jobs SET results_json = ?, cost = ?, files_json = ?, status = ?,
+                       updated_at = ? WHERE task_uuid = ?""",
+                (dump_json(merged), total, self._merged_files(row, files), moved, now_iso(),
                  task_uuid),
             )
 
@@ -376,9 +389,12 @@ class Journal:
         number_results: int = 1,
         owner: str | None = None,
         ttl_s: float = LEASE_TTL_S,
+        seedless: str | None = None,
     ) -> Claim:
         """Claim the job ``digest`` before anything is staged or sent, atomically.
 
+        :param seedless: the job's identity without the seed the client chose for it: an
+            unsaved row planned under it is claimed whatever its seed (see :mod:`.claims`).
         :returns: a :class:`~.claims.Claim`: ``run`` (submit under ``record.task_uuid``),
             ``resume`` (collect ``record.task_uuid``, never submit) or ``busy`` (another live
             process holds it); the lease is ``owner``'s for the first two.
@@ -389,7 +405,7 @@ class Journal:
             return claim_job(db, digest=redact(digest), task_uuid=task_uuid, request=request,
                              backend=backend, endpoint=endpoint,
                              number_results=int(number_results), owner=redact(owner),
-                             ttl_s=ttl_s)
+                             ttl_s=ttl_s, seedless=seedless)
 
     def claim(self, task_uuid: str, owner: str, ttl_s: float) -> bool:
         """Take (or renew) the lease on a job for ``ttl_s`` seconds, atomically.
@@ -477,16 +493,28 @@ class Journal:
         return found[0] if found else None
 
     def find_digests(self, digests: Iterable[str]) -> dict[str, list[JobRecord]]:
-        """Every job recorded under each of ``digests``, most recently updated first."""
+        """Every job recorded under each of ``digests`` (its digest, or its identity without
+        the client-chosen seed: ``seedless_digest``), most recently updated first."""
         wanted = list(dict.fromkeys(digests))
         found: dict[str, list[JobRecord]] = {d: [] for d in wanted}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start:start + 400]
+            marks = ", ".join("?" * len(chunk))
             for record in self._query(
-                f"""SELECT * FROM jobs WHERE request_digest IN ({', '.join('?' * len(chunk))})
-                    ORDER BY updated_at DESC, rowid DESC""", chunk):
-                found[record.request_digest].append(record)
+                f"""SELECT * FROM jobs WHERE request_digest IN ({marks})
+                        OR seedless_digest IN ({marks})
+                    ORDER BY updated_at DESC, rowid DESC""", (*chunk, *chunk)):
+                for key in dict.fromkeys((record.request_digest, record.seedless_digest)):
+                    if key in found:
+                        found[key].append(record)
         return found
+
+    def find_saved(self, digest: str) -> JobRecord | None:
+        """The most recently saved job with exactly this digest (for reuse), or None."""
+        found = self._query(
+            """SELECT * FROM jobs WHERE request_digest = ? AND status = 'saved'
+               ORDER BY updated_at DESC, rowid DESC LIMIT 1""", (digest,))
+        return found[0] if found else None
 
     def find_resumable(self, digest: str) -> JobRecord | None:
         """The most recent job with this request digest that is neither saved nor failed."""

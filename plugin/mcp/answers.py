@@ -16,6 +16,7 @@ from ..errors import MinimaxCoverError, SpecValidationError
 from ..money.pricing import format_usd
 from ..redaction import redact
 from ..spec.flat import flat_violations
+from ..spec.task import CoverTask
 
 if TYPE_CHECKING:
     from ..hooks.types import CoverResult
@@ -91,7 +92,7 @@ def cover_answer(result: CoverResult, spec: ModelSpec, page: Path | None) -> Cal
 
 def price_answer(result: CoverResult, spec: ModelSpec) -> CallToolResult:
     """The answer of a dry run: the price in dollars, where it came from, nothing sent."""
-    count = spec.value(result.request, "numberResults")
+    count = CoverTask(spec, result.request).number_results
     doc = {"priceUsd": result.estimated_cost, "price": format_usd(result.estimated_cost),
            "numberResults": count, "priceSource": result.price_source,
            "sandbox": result.sandbox, "dryRun": True, "warnings": list(result.warnings)}
@@ -124,10 +125,7 @@ def error_answer(exc: BaseException, spec: ModelSpec | None = None) -> CallToolR
 
 
 def _request_seed(result: CoverResult, spec: ModelSpec) -> Any:
-    try:
-        return spec.value(result.request, "seed")
-    except KeyError:
-        return None
+    return CoverTask(spec, result.request).seed
 
 
 def _mime(fmt: str) -> str:

@@ -70,8 +70,11 @@ class CoverTools:
                     max_cost: float | None = None, dry_run: bool = False) -> CallToolResult:
         """Cover every row of a manifest (CSV, JSONL or a folder of songs); rows already saved
         are skipped, submitted ones resumed, none paid twice. ``max_cost`` caps the batch's
-        spend in USD; ``dry_run`` prices every row and sends nothing."""
+        spend in USD; ``dry_run`` prices every row and sends nothing. Rows are sent with
+        ``deliveryMethod: async`` unless a row says otherwise (collected together; a cancel
+        stops the wait at once and leaves them resumable)."""
         from ..batch.api import cover_batch
+        from ..jobs.aio import async_defaults
 
         folder = _folder(output, self.output_root)
         cancel = threading.Event()
@@ -79,7 +82,7 @@ class CoverTools:
             report = await _in_thread(cancel, cover_batch, manifest, output_dir=folder,
                                       concurrency=concurrency, max_cost=max_cost,
                                       dry_run=dry_run, should_cancel=cancel.is_set,
-                                      spec=self.spec)
+                                      spec=self.spec, request=async_defaults(self.spec))
         except (MinimaxCoverError, OSError) as exc:
             return error_answer(exc, self.spec)
         return json_answer(report.to_dict())

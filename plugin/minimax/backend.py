@@ -77,13 +77,38 @@ class MiniMaxBackend:
     :param api_key: MiniMax key (default ``MINIMAX_API_KEY``).
     :param base_url: API host (default ``MINIMAX_API_URL``, then ``https://api.minimax.io``).
     :param offline: force (True) or forbid (False) the in-process sandbox; default: sandbox
-        when neither a key nor a URL is configured.
+        when neither a key nor a URL is configured (the opener starts it, see
+        :meth:`needs_sandbox`, and passes it as ``sandbox``).
     :param client: a ready :class:`MiniMaxClient` (then key/URL are ignored).
-    :param sandbox_options: keyword arguments for :class:`MiniMaxSandbox`.
+    :param sandbox: a started :class:`MiniMaxSandbox` to talk to (stopped when closed).
+    :param sandbox_options: keyword arguments for :class:`MiniMaxSandbox` (for the opener).
     :param client_options: further :class:`MiniMaxClient` arguments (``model``, timeouts...).
     """
 
     name = "minimax"
+
+    @staticmethod
+    def needs_sandbox(*, api_key: str | None = None, base_url: str | None = None,
+                      offline: bool | None = None, client: Any = None, **_: Any) -> bool:
+        """True when these options mean the local MiniMax sandbox (``offline=True``, or no
+        client, key or URL configured): the opener starts it and passes it in."""
+        if client is not None:
+            return False
+        if offline is not None:
+            return bool(offline)
+        return not (api_key or os.environ.get(MINIMAX_API_KEY_ENV)
+                    or base_url or os.environ.get(MINIMAX_API_URL_ENV))
+
+    @staticmethod
+    def start_sandbox(options: dict[str, Any] | None = None) -> MiniMaxSandbox:
+        """Start the local MiniMax sandbox this backend speaks to offline."""
+        from ..paths import user_data_dir
+        from ..sandbox.minimax_server import MiniMaxSandbox
+
+        sandbox = MiniMaxSandbox(**{"state_dir": user_data_dir() / "minimax-sandbox",
+                                    "banner": False, **(options or {})}).start()
+        log.warning("%s", SANDBOX_NOTICE)
+        return sandbox
 
     def __init__(
         self,
@@ -92,32 +117,29 @@ class MiniMaxBackend:
         base_url: str | None = None,
         offline: bool | None = None,
         client: MiniMaxClient | None = None,
+        sandbox: MiniMaxSandbox | None = None,
         sandbox_options: dict[str, Any] | None = None,
         **client_options: Any,
     ) -> None:
+        from ..errors import MissingAPIKeyError
         from .client import MiniMaxClient
 
-        self._sandbox: MiniMaxSandbox | None = None
+        self._sandbox: MiniMaxSandbox | None = sandbox
         self._handles: dict[str, CoverHandle] = {}
         #: What the last :meth:`preprocess` did, for users ("reused handle from 09:14, ...").
         self.last_note: str | None = None
         #: The handle made again when MiniMax no longer knew the one given (:meth:`_renew`).
         self.renewed: CoverHandle | None = None
-        if offline is None:
-            offline = client is None and not (api_key or os.environ.get(MINIMAX_API_KEY_ENV)) \
-                and not (base_url or os.environ.get(MINIMAX_API_URL_ENV))
         if client is not None:
             self.client = client
-        elif offline:
-            from ..paths import user_data_dir
-            from ..sandbox.minimax_server import MiniMaxSandbox
-
-            options = {"state_dir": user_data_dir() / "minimax-sandbox", "banner": False,
-                       **(sandbox_options or {})}
-            self._sandbox = MiniMaxSandbox(**options).start()
-            log.warning("%s", SANDBOX_NOTICE)
-            self.client = MiniMaxClient(api_key=self._sandbox.api_key,
-                                        base_url=self._sandbox.url, **client_options)
+        elif sandbox is not None:
+            self.client = MiniMaxClient(api_key=sandbox.api_key, base_url=sandbox.url,
+                                        **client_options)
+        elif self.needs_sandbox(api_key=api_key, base_url=base_url, offline=offline):
+            raise MissingAPIKeyError(
+                "minimax: no MINIMAX_API_KEY or MINIMAX_API_URL and no sandbox given; open the "
+                "backend with the registry (get_registry().backend('minimax')), which starts "
+                "the local MiniMax sandbox")
         else:
             self.client = MiniMaxClient(api_key=api_key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url
@@ -238,8 +260,22 @@ class MiniMaxBackend:
         on_result: Callable[[GenerationResult], None] | None = None,
         expected_s: float | None = None,
     ) -> TaskResult:
-        """Run ``numberResults`` generations one after another (each sent once);
-        ``expected_s`` (a pace hint for polling backends) is not needed here."""
+        """Thin wrapper for third-party callers (the pipeline uses :meth:`submit` and
+        :meth:`collect`): run ``numberResults`` generations one after another (each sent
+        once); ``expected_s`` (a pace hint for polling backends) is not needed here."""
+        return self._generate_all(request, on_progress=on_progress,
+                                  should_cancel=should_cancel, on_result=on_result)
+
+    def _generate_all(
+        self,
+        request: dict[str, Any],
+        *,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_result: Callable[[GenerationResult], None] | None = None,
+    ) -> TaskResult:
+        """Every generation of ``request``, one after another, each sent once; ``should_cancel``
+        checked before each, each paid result handed to ``on_result`` as it arrives."""
         from ..results import ProgressEvent, TaskResult
 
         task_uuid = str(request.get("taskUUID") or uuid.uuid4())
@@ -293,8 +329,25 @@ class MiniMaxBackend:
         emit("done")
         return TaskResult.from_results(task_uuid, results)
 
-    def submit(self, task: dict[str, Any]) -> Ticket:
+    def submit(
+        self,
+        task: dict[str, Any],
+        *,
+        should_cancel: Callable[[], bool] | None = None,
+        expected_s: float | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        on_result: Callable[[GenerationResult], None] | None = None,
+    ) -> Ticket:
         """Run every generation now (MiniMax answers synchronously); the ticket carries them.
+
+        The work is done here, not in :meth:`collect`, because a MiniMax generation is a paid
+        call with no task id to look it up by: ``collect`` never spends (a resumed job's
+        ticket, :meth:`ticket_for`, ends in :class:`OutcomeUnknownError`, never a second paid
+        call), and a refusal of the first generation reaches the caller here, where a failover
+        backend may still move the job to the next provider. ``should_cancel`` is checked
+        before each generation (a Ctrl-C before the first sends nothing), ``on_progress``
+        reports each one and ``on_result`` gets each paid result as it arrives, so a later
+        interruption or failure never drops it. ``expected_s`` is not needed (no polling).
 
         :raises TaskFailedError: a later generation failed (``partial_results`` keeps the paid
             ones); other errors as :meth:`run`.
@@ -302,7 +355,8 @@ class MiniMaxBackend:
         from ..results import Ticket
 
         sent_at, started = time.time(), time.monotonic()
-        outcome = self.run(task)
+        outcome = self._generate_all(task, on_progress=on_progress,
+                                     should_cancel=should_cancel, on_result=on_result)
         return Ticket(task_uuid=outcome.task_uuid, backend=self.name, endpoint=self.endpoint,
                       number_results=len(outcome.results), submitted_at=sent_at,
                       results=tuple(outcome.results), complete=True, started=started,
@@ -337,7 +391,8 @@ class MiniMaxBackend:
             out[ticket.task_uuid] = TaskResult.from_results(ticket.task_uuid, ticket.results)
         return out
 
-    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+    def ticket_for(self, request: dict[str, Any], *, expected_s: float | None = None,
+                   submitted_at: float | None = None) -> Ticket:
         """The ticket of a job sent earlier: MiniMax cannot look it up, so collecting it ends
         in :class:`OutcomeUnknownError` (never a second paid call)."""
         from ..results import Ticket
@@ -345,7 +400,7 @@ class MiniMaxBackend:
         return Ticket(task_uuid=str(request.get("taskUUID") or ""), backend=self.name,
                       endpoint=self.endpoint,
                       number_results=int(MINIMAX_MUSIC_COVER.value(request, "numberResults")),
-                      submitted_at=float(hints.get("submitted_at") or time.time()),
+                      submitted_at=float(submitted_at or time.time()), expected_s=expected_s,
                       accepted=False)
 
     def _generate(self, source: dict[str, str], handle: CoverHandle | None, prompt: str,
@@ -443,7 +498,8 @@ class MiniMaxBackend:
             data_uri=data_uri, base64_data=b64, status="success", raw=raw, result_index=index)
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Always raises: MiniMax has no task id or polling to collect a lost answer."""
+        """Thin wrapper for third-party callers; always raises: MiniMax has no task id or
+        polling to collect a lost answer."""
         raise self._lost(request.get("taskUUID"))
 
     @staticmethod

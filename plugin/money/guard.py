@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SpendingCapError
 from ..hooks.specs import hookimpl
+from ..spec.task import CoverTask
 from .caps import CAP_ENV, CONFIG_CAPS_KEY, Caps, load_caps
 from .pricing import format_usd
 
@@ -99,7 +100,7 @@ def check_caps(request: dict[str, Any], context: JobContext, *, hold: bool,
                         context.spec.model_id)
         return None
     if caps.job_usd is not None and estimate > caps.job_usd + _EPSILON:
-        raise _job_cap_error(caps, estimate, request.get("numberResults", 1))
+        raise _job_cap_error(caps, estimate, CoverTask(context.spec, request).number_results)
     if caps.day_usd is None:
         if hold and context.sandbox and context.journal is not None:
             from ..journal.ledger import Ledger  # only the built-in sandbox's jobs are free

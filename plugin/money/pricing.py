@@ -26,6 +26,7 @@ from ..errors import (
     ServerError,
 )
 from ..spec.model import ModelSpec
+from ..spec.task import CoverTask
 from ..spec.validation import PLACEHOLDER_AUDIO
 from .reported import ABSURD_USD, sane_cost
 
@@ -104,7 +105,7 @@ class AccountDetails:
 
 def _count(spec: ModelSpec, request: Mapping[str, Any]) -> int:
     try:
-        return max(1, int(spec.value(request, "numberResults") or 1))
+        return CoverTask(spec, request).number_results
     except (KeyError, TypeError, ValueError):
         return 1
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import read_setting
 from ..errors import SpecValidationError, Violation
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
+from ..spec.task import CoverTask
 
 if TYPE_CHECKING:
     from ..hooks.types import JobContext
@@ -90,11 +91,7 @@ def provider_estimate(provider: str | None, request: Mapping[str, Any],
     """The price of ``request`` on ``provider``: its configured price per cover times
     ``numberResults``, else the spec's price table."""
     if provider:
-        try:
-            count = int(spec.value(request, "numberResults") or 1)
-        except (KeyError, TypeError, ValueError):
-            count = 1
-        price = provider_price(provider).cover_price(count)
+        price = provider_price(provider).cover_price(CoverTask(spec, dict(request)).number_results)
         if price is not None:
             return price
     return spec.estimated_cost_usd(request)

@@ -1,10 +1,13 @@
 """Built-in plugin: the Runware REST backend (and its offline stand-in, the local sandbox).
 
 ``runware`` talks to ``RUNWARE_API_URL`` (default Runware's endpoint) with ``RUNWARE_API_KEY``.
-With no key and no URL configured it starts the local sandbox in-process: results are then
-synthetic, labelled ``sandbox`` everywhere (``CoverResult.sandbox``, the backend's ``label``,
-the CLI's summary), and cost nothing. Only the built-in sandbox is labelled so: the one started
-here, or an endpoint whose answers carry its ``X-Sandbox`` header.
+With no key and no URL configured, whoever opens the backend (the registry's factory path,
+:meth:`~..hooks.registry.Registry.backend`) starts the local sandbox in-process
+(:meth:`RunwareBackend.start_sandbox`) and hands it over: the backend itself is only a client,
+which stops the sandbox it was given when closed. Results are then synthetic, labelled
+``sandbox`` everywhere (``CoverResult.sandbox``, the backend's ``label``, the CLI's summary),
+and cost nothing. Only the built-in sandbox is labelled so: the one handed over, or an endpoint
+whose answers carry its ``X-Sandbox`` header.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ..hooks.specs import hookimpl
 if TYPE_CHECKING:
     from ..errors import MinimaxCoverError
     from ..hooks.types import JobContext
-    from ..results import GenerationResult, TaskResult, Ticket
+    from ..results import GenerationResult, ProgressEvent, TaskResult, Ticket
     from ..sandbox import Sandbox
     from .client import RunwareClient
 
@@ -38,6 +41,33 @@ class RunwareBackend:
 
     name = "runware"
 
+    @staticmethod
+    def needs_sandbox(*, api_key: str | None = None, base_url: str | None = None,
+                      offline: bool | None = None, client: Any = None, **_: Any) -> bool:
+        """True when these options mean the local sandbox (``offline=True``, or no client, key
+        or URL configured): the opener starts it (:meth:`start_sandbox`) and passes it in."""
+        if client is not None:
+            return False
+        if offline is not None:
+            return bool(offline)
+        from ..config import resolve_api_key
+
+        return not (api_key or resolve_api_key() or base_url or os.environ.get(API_URL_ENV))
+
+    @staticmethod
+    def start_sandbox(options: dict[str, Any] | None = None) -> Sandbox:
+        """Start the local Runware sandbox this backend speaks to offline (a fresh key)."""
+        import secrets
+
+        from ..sandbox import Sandbox
+
+        # One label, not two WARNING lines per run: results say ``sandbox`` and the CLI's
+        # summary reads "via SANDBOX (synthetic audio, not MiniMax)".
+        sandbox = Sandbox(api_key="sandbox-" + secrets.token_hex(8),
+                          **{"banner": False, **(options or {})}).start()
+        log.info("%s", SANDBOX_NOTICE)
+        return sandbox
+
     def __init__(
         self,
         *,
@@ -45,32 +75,28 @@ class RunwareBackend:
         base_url: str | None = None,
         offline: bool | None = None,
         client: RunwareClient | None = None,
+        sandbox: Sandbox | None = None,
         sandbox_options: dict[str, Any] | None = None,
         **client_options: Any,
     ) -> None:
+        """``sandbox``: a started local sandbox to talk to (this backend stops it when closed);
+        the opener gives one when :meth:`needs_sandbox` (``sandbox_options`` are its)."""
         from ..config import resolve_api_key
+        from ..errors import MissingAPIKeyError
         from .client import RunwareClient
 
-        self._sandbox: Sandbox | None = None
+        self._sandbox: Sandbox | None = sandbox
         key = api_key or resolve_api_key()
-        if offline is None:
-            offline = client is None and not key and not base_url and not os.environ.get(
-                API_URL_ENV
-            )
         if client is not None:
             self.client = client
-        elif offline:
-            import secrets
-
-            from ..sandbox import Sandbox
-
-            key = "sandbox-" + secrets.token_hex(8)
-            # One label, not two WARNING lines per run: results say ``sandbox`` and the CLI's
-            # summary reads "via SANDBOX (synthetic audio, not MiniMax)".
-            self._sandbox = Sandbox(api_key=key, **{"banner": False,
-                                                    **(sandbox_options or {})}).start()
-            log.info("%s", SANDBOX_NOTICE)
-            self.client = RunwareClient(api_key=key, base_url=self._sandbox.url, **client_options)
+        elif sandbox is not None:
+            key = sandbox.api_key
+            self.client = RunwareClient(api_key=key, base_url=sandbox.url, **client_options)
+        elif self.needs_sandbox(api_key=api_key, base_url=base_url, offline=offline):
+            raise MissingAPIKeyError(
+                "runware: no RUNWARE_API_KEY or RUNWARE_API_URL and no sandbox given; open the "
+                "backend with the registry (get_registry().backend('runware')), which starts "
+                "the local sandbox")
         else:
             self.client = RunwareClient(api_key=key, base_url=base_url, **client_options)
         self.endpoint = self.client.base_url
@@ -85,6 +111,14 @@ class RunwareBackend:
         return self._sandbox is not None or _answered_as_sandbox(self.client)
 
     @property
+    def local_sandbox(self) -> tuple[str, str] | None:
+        """``(url, key)`` of the sandbox started here, which processes on this machine (a
+        batch's local Dask workers) can reach over loopback; ``None`` otherwise."""
+        if self._sandbox is None:
+            return None
+        return self._sandbox.url, str(self._sandbox.api_key)
+
+    @property
     def label(self) -> str:
         """What users read: the endpoint, and SANDBOX when it is the built-in sandbox."""
         if self.sandbox:
@@ -95,9 +129,15 @@ class RunwareBackend:
         """Upload with ``mediaStorage``; returns the media UUID."""
         return self.client.upload_media(data, mime=mime).media_uuid
 
-    def submit(self, task: dict[str, Any]) -> Ticket:
-        """Send the task once; a ``sync`` task's ticket carries its results."""
-        return self.client.submit_ticket(task)
+    def submit(self, task: dict[str, Any], *, should_cancel: Callable[[], bool] | None = None,
+               expected_s: float | None = None,
+               on_progress: Callable[[ProgressEvent], None] | None = None,
+               on_result: Callable[[GenerationResult], None] | None = None) -> Ticket:
+        """Send the task once; a ``sync`` task's ticket carries its results (handed over by
+        :meth:`collect`, so ``on_result`` is not called here). ``should_cancel`` is checked
+        before the send and while a refused send waits to be retried."""
+        return self.client.submit_ticket(task, should_cancel=should_cancel,
+                                         expected_s=expected_s, on_progress=on_progress)
 
     def collect(self, tickets: Sequence[Ticket], **callbacks: Any
                 ) -> dict[str, TaskResult | MinimaxCoverError]:
@@ -105,17 +145,21 @@ class RunwareBackend:
         tick for every pending task of this endpoint)."""
         return self.client.collect(tickets, **callbacks)
 
-    def ticket_for(self, request: dict[str, Any], **hints: Any) -> Ticket:
+    def ticket_for(self, request: dict[str, Any], *, expected_s: float | None = None,
+                   submitted_at: float | None = None) -> Ticket:
         """The ticket of a task submitted earlier (same ``taskUUID``), to collect it."""
-        return self.client.ticket_for(request, **hints)
+        return self.client.ticket_for(request, expected_s=expected_s,
+                                      submitted_at=submitted_at)
 
     def run(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Submit once and wait: :meth:`submit`, then :meth:`collect` (sync answers carry
-        their results; async ones are collected by the process's collector)."""
+        """Thin wrapper for third-party callers (the pipeline uses :meth:`submit` and
+        :meth:`collect`): submit once and wait (sync answers carry their results; async ones
+        are collected by the process's collector)."""
         return self.client.run(request, **callbacks)
 
     def resume(self, request: dict[str, Any], **callbacks: Any) -> TaskResult:
-        """Collect an already submitted task (getResponse by its taskUUID, never a submit)."""
+        """Thin wrapper for third-party callers: collect an already submitted task
+        (``getResponse`` by its taskUUID, never a submit)."""
         return self.client.resume(request, **callbacks)
 
     def price(self, request: dict[str, Any]) -> float | None:

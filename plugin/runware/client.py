@@ -42,9 +42,9 @@ from ..constants import (
     POLL_MAX_INTERVAL_S,
     SYNC_READ_TIMEOUT_S,
 )
-from ..errors import MinimaxCoverError, MissingAPIKeyError, OutcomeUnknownError
+from ..errors import Interrupted, MinimaxCoverError, MissingAPIKeyError, OutcomeUnknownError
 from ..redaction import install_log_redaction, register_secret
-from ..results import GenerationResult, MediaRef, TaskResult, Ticket
+from ..results import GenerationResult, MediaRef, ProgressEvent, TaskResult, Ticket
 from ..transport.jsonstream import AnswerLimits, encoded_size
 from ..transport.retry import RetryPolicy
 from ..transport.session import SessionClient
@@ -269,7 +269,8 @@ class RunwareClient(SessionClient):
 
     def submit_ticket(self, task: Mapping[str, Any], *,
                       should_cancel: CancelCheck | None = None,
-                      expected_s: float | None = None) -> Ticket:
+                      expected_s: float | None = None,
+                      on_progress: ProgressCallback | None = None) -> Ticket:
         """Send ``task`` once; return its :class:`~..results.Ticket` (collect it later).
 
         A ``sync`` task's ticket carries its results (``complete``); an ``async`` one's carries
@@ -277,9 +278,16 @@ class RunwareClient(SessionClient):
         (``accepted=False``): collecting it looks the task up, it is never sent again.
 
         :raises APIStatusError: the task was rejected (``InvalidParameterError``...).
+        :raises Interrupted: ``should_cancel()`` was True before the send (nothing sent) or
+            while a refused send waited to be retried (nothing accepted).
         """
         prepared = prepare_task(task)
         uuid_ = prepared["taskUUID"]
+        if should_cancel is not None and should_cancel():
+            raise Interrupted(f"interrupted before task {uuid_} was sent; nothing was sent",
+                              task_uuid=uuid_)
+        if on_progress is not None:
+            on_progress(ProgressEvent(uuid_, "submitting", 0, number_results(prepared), 0.0))
         started, sent_at = time.monotonic(), time.time()
         base = {"task_uuid": uuid_, "backend": "runware", "endpoint": self.base_url,
                 "number_results": number_results(prepared), "submitted_at": sent_at,
@@ -376,9 +384,8 @@ class RunwareClient(SessionClient):
         prepared = prepare_task(task)
         tracker = self._tracker(prepared["taskUUID"], number_results(prepared), on_progress,
                                 on_result)
-        tracker.emit("submitting")
         ticket = self.submit_ticket(prepared, should_cancel=should_cancel,
-                                    expected_s=expected_s)
+                                    expected_s=expected_s, on_progress=on_progress)
         return self._collect_one(ticket, tracker, should_cancel)
 
     def resume(

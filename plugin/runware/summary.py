@@ -14,17 +14,18 @@ def account_summary() -> dict[str, Any]:
     """``{balance..., endpoint, spentTodayUsd, estimatedTodayUsd, caps, sandbox}``.
 
     Reads ``RUNWARE_API_KEY`` / ``RUNWARE_API_URL`` like every client; the key is never in it.
+    With neither, the local sandbox answers (``"sandbox": true``), as it runs every cover then.
     """
-    from ..config import resolve_base_url
+    from ..hooks.registry import get_registry
     from ..money.caps import load_caps
     from ..money.receipts import spend_report
-    from .client import RunwareClient
 
-    client = RunwareClient()
+    backend = get_registry().backend("runware")  # its opener starts the sandbox if needed
     try:
-        details = client.account_details()
+        details = backend.account()
+        endpoint = backend.endpoint
     finally:
-        client.close()
+        backend.close()
     today = spend_report(date.today())
-    return {**details.to_dict(), "endpoint": resolve_base_url(), "spentTodayUsd": today.total_usd,
+    return {**details.to_dict(), "endpoint": endpoint, "spentTodayUsd": today.total_usd,
             "estimatedTodayUsd": today.estimated_usd, "caps": load_caps().to_dict()}

@@ -24,6 +24,7 @@ from ..errors import MinimaxCoverError, SpecValidationError, UsageError
 from ..redaction import redact
 from ..spec.flat import flat_violations
 from ..spec.model import MINIMAX_MUSIC_COVER, ModelSpec
+from ..spec.task import CoverTask
 
 __all__ = ["ServeConfig", "create_app"]
 
@@ -252,7 +253,7 @@ async def price_cover(request: Request) -> Response:
     task = {k: v for k, v in call.request.items() if k != "taskUUID"}
     result = await run_in_threadpool(cover, call.song, task, spec=service.config.spec,
                                      dry_run=True, journal=False)
-    count = service.config.spec.value(result.request, "numberResults")
+    count = CoverTask(service.config.spec, result.request).number_results
     return JSONResponse({"priceUsd": result.estimated_cost,
                          "price": format_usd(result.estimated_cost), "numberResults": count,
                          "priceSource": result.price_source, "sandbox": result.sandbox,

@@ -132,7 +132,7 @@ class JobRunner:
             return  # canceled while queued
         job = self.store.get(job_id)
         assert job is not None
-        if self._settle_from_journal(job):
+        if self._settle_from_journal(job) or self._closed_with_its_sandbox(job):
             return
         try:
             result = cover(job.song, dict(job.request), spec=self.spec,
@@ -154,15 +154,34 @@ class JobRunner:
         record = self.journal.get(job.task_uuid)
         if record is None or record.status != "saved":
             return False
+        from ..spec.task import CoverTask
+
+        task = CoverTask(self.spec, record.request)
         items = [*record.results, *[{}] * len(record.files)]
         takes = [{"n": n, "path": path, "seed": items[n - 1].get("seed"),
-                  "cost": items[n - 1].get("cost"),
-                  "format": str(record.request.get("outputFormat", "MP3"))}
+                  "cost": items[n - 1].get("cost"), "format": task.output_format or "MP3"}
                  for n, path in enumerate(record.files, start=1)]
         summary: dict[str, Any] = {"taskUUID": record.task_uuid, "takes": takes,
-                                   "seed": record.request.get("seed"), "costTotal": record.cost,
+                                   "seed": task.seed, "costTotal": record.cost,
                                    "sandbox": None, "resumed": True, "warnings": []}
         self.store.update(job.id, "succeeded", summary=summary)
+        self._notify(job.id)
+        return True
+
+    def _closed_with_its_sandbox(self, job: ServiceJob) -> bool:
+        """A job that ran on a local sandbox that has ended (a restart of a service started
+        without a key): closed ``failed`` in the journal as every face does
+        (:func:`~..jobs.ended_sandbox.close_if_sandbox_ended`; nothing was charged)."""
+        from ..jobs.ended_sandbox import close_if_sandbox_ended
+
+        record = self.journal.get(job.task_uuid) if job.task_uuid else None
+        if record is None or record.status in ("saved", "failed", "pending"):
+            return False
+        reason = close_if_sandbox_ended(record, self.journal)
+        if reason is None:
+            return False
+        self.store.update(job.id, "failed", error=f"not collected: {reason}",
+                          task_uuid=record.task_uuid)
         self._notify(job.id)
         return True
 

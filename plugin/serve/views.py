@@ -22,10 +22,9 @@ def summary_of(result: CoverResult, spec: ModelSpec) -> dict[str, Any]:
     """The stored outcome of a finished job: files, seeds, costs, where it ran."""
     takes = [{"n": n, "path": str(o.path) if o.path else None, "seed": o.seed, "cost": o.cost,
               "format": o.format} for n, o in enumerate(result.outputs, start=1)]
-    try:
-        seed = spec.value(result.request, "seed")
-    except KeyError:
-        seed = None
+    from ..spec.task import CoverTask
+
+    seed = CoverTask(spec, result.request).seed
     return {"taskUUID": result.task_uuid, "takes": takes, "seed": seed,
             "costTotal": result.cost_total, "sandbox": result.sandbox,
             "backend": result.backend_label, "resumed": result.resumed,

@@ -75,8 +75,22 @@ def object_info() -> dict[str, Any]:
             "output_node": bool(getattr(cls, "OUTPUT_NODE", False)),
             "deprecated": False, "experimental": False, "api_node": False,
         }
+    # ComfyUI's own text preview (display only in the templates: the runner skips it)
+    info["PreviewAny"] = {
+        "input": {"required": {"source": ["*", {}]}}, "input_order": {"required": ["source"]},
+        "output": [], "output_is_list": [], "output_name": [], "output_tooltips": [],
+        "name": "PreviewAny", "display_name": "Preview Any", "description": "",
+        "python_module": "comfy_extras.nodes_preview_any", "category": "utils",
+        "output_node": True, "deprecated": False, "experimental": False, "api_node": False}
     return json.loads(json.dumps(info, default=lambda o: list(o) if isinstance(o, tuple) else
                                  str(o)))
+
+
+def pricing() -> dict[str, Any]:
+    """What the pack serves at ``/minimax_cover/pricing`` inside ComfyUI."""
+    from minimax_cover.nodes.pricing_route import pricing_info
+
+    return pricing_info()
 
 
 class _WebSocket:
@@ -277,6 +291,7 @@ class ComfyStub:
             "/jobs": lambda: {"jobs": [], "pagination": {"offset": 0, "limit": 0, "total": 0,
                                                          "has_more": False}},
             "/node_replacements": dict,
+            "/minimax_cover/pricing": pricing,  # the pack's route (nodes/pricing_route.py)
         }
         if api in routes:
             return 200, routes[api]()
@@ -288,7 +303,7 @@ class ComfyStub:
         if api == "/view":
             return self.view_path(query)
         if api.startswith("/workflow_templates/"):
-            file = (REPO / "example_workflows" / api.split("/", 3)[3]).resolve()
+            file = (REPO / "example_workflows" / unquote(api.split("/", 3)[3])).resolve()
             return file if file.is_file() else None
         if api.startswith("/userdata/"):
             return 404, {"error": "not found"}

@@ -22,7 +22,7 @@ from comfy_stub import ComfyStub
 pytestmark = pytest.mark.browser
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "example_workflows" / \
-    "minimax_cover_audition.json"
+    "Four takes, audition and pick (MiniMax Music Cover).json"
 APP = "window.comfyAPI && window.comfyAPI.app && window.comfyAPI.app.app"
 PANEL = "document.querySelector('.mmc-audition')"
 PLAYERS_READY = f"""

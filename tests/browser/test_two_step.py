@@ -24,7 +24,7 @@ from minimax_cover.plugin.sandbox.minimax_server import MiniMaxSandbox
 pytestmark = pytest.mark.browser
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "example_workflows" / \
-    "minimax_cover_two_step.json"
+    "Edit the lyrics, then cover (MiniMax two steps).json"
 APP = "window.comfyAPI && window.comfyAPI.app && window.comfyAPI.app.app"
 PANEL = "document.querySelector('.mmc-two-step')"
 MM_KEY = "mm-FAKEKEY-browser-dont-leak"

@@ -79,6 +79,26 @@ def test_run_against_sandbox_returns_a_batch(comfy_audio: dict[str, Any]) -> Non
     assert len(json.loads(response_json)) == 2
 
 
+def test_the_same_inputs_are_reused_from_the_journal_and_again_pays(
+        comfy_stubs: Any, comfy_audio: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ComfyUI's cache (another workflow ran, a restart), the same inputs with a fixed
+    seed are served from the journal's saved takes; the ``again`` toggle pays once more."""
+    from minimax_cover.plugin.sandbox import Sandbox
+
+    with Sandbox(api_key="rw-NODE-reuse", log=False) as sb:
+        monkeypatch.setenv("RUNWARE_API_URL", sb.url)
+        monkeypatch.setenv("RUNWARE_API_KEY", sb.api_key)
+        values = dict(positivePrompt=PROMPT, seed=5, numberResults=1, outputFormat="WAV")
+        first = NODE().run(audio=comfy_audio, unique_id="1", **values)
+        again = NODE().run(audio=comfy_audio, unique_id="2", **values)  # a new node instance
+        assert sb.submissions() == 1
+        assert again[0]["waveform"].shape == first[0]["waveform"].shape and again[1] == 5
+        assert "reused" in comfy_stubs.texts[-1][1]
+        NODE().run(audio=comfy_audio, unique_id="3", again=True, **values)
+        assert sb.submissions() == 2
+    assert NODE.IS_CHANGED(again=True, **values) != NODE.IS_CHANGED(again=True, **values)
+
+
 def test_takes_are_downloaded_to_the_temp_folder(comfy_audio: dict[str, Any],
                                                 tmp_path: Any) -> None:
     NODE().run(audio=comfy_audio, positivePrompt=PROMPT, seed=2, outputFormat="WAV")

@@ -11,7 +11,7 @@ from pathlib import Path
 from minimax_cover.nodes.runner import known_node_classes, run_workflow
 from workflow_support import expand, widget_names
 
-UI = Path("example_workflows") / "minimax_music_cover.json"
+UI = Path("example_workflows") / "Cover a song (MiniMax Music Cover).json"
 API = Path("examples") / "workflows" / "minimax_music_cover_api.json"
 
 
@@ -24,7 +24,11 @@ def test_ui_workflow_matches_node_definitions(repo_root: Path) -> None:
         cls = classes[node["type"]]
         names = widget_names(cls)
         values = expand(cls, node["widgets_values"])
-        assert list(values) == [n for n, _ in names]
+        order = [n for n, _ in names]
+        assert list(values) == order[:len(values)]
+        for name, options in names[len(values):]:  # saved before the widget existed: the
+            assert name in cls.INPUT_TYPES().get("optional", {}), name  # frontend keeps its
+            assert "default" in options, name                          # default
         for name, _options in names:
             entry = {**cls.INPUT_TYPES().get("required", {}),
                      **cls.INPUT_TYPES().get("optional", {})}[name]

@@ -17,8 +17,10 @@ def event(phase: str = "processing", done: int = 1, total: int = 2, **kw: Any) -
 def test_status_text_lines() -> None:
     text = host.status_text("processing", done=1, total=2, elapsed_s=12.9, cost=0.0375,
                             sandbox=True)
-    assert text.splitlines() == ["Status: processing 1/2", "Price: $0.0375",
-                                 "Time elapsed: 12s", "SANDBOX (synthetic audio, no cost)"]
+    assert text.splitlines() == ["Status: processing 1/2",
+                                 "Price: none (SANDBOX: synthetic audio, no cost)",
+                                 "Time elapsed: 12s"]
+    assert host.status_text("done", cost=0.0375).splitlines()[1] == "Price: $0.0375"
 
 
 def test_outside_comfyui_callbacks_are_noops() -> None:

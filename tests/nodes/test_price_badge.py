@@ -25,13 +25,30 @@ def _cover_row() -> Any:
     return next(r for r in node_table() if r.node_id == "MiniMaxMusicCover")
 
 
-def test_price_comes_from_the_spec() -> None:
+def test_price_comes_from_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
     price = cover_definition(MINIMAX_MUSIC_COVER).price
     assert price == PriceDef(PRICE, "numberResults")
     assert price.estimate({"numberResults": 3}) == pytest.approx(3 * PRICE)
     assert price.estimate({"numberResults": None}) == pytest.approx(PRICE)  # linked
+    monkeypatch.setenv("RUNWARE_API_KEY", "rw-test-key-for-price")
     assert price_text(MINIMAX_MUSIC_COVER, {"numberResults": 2}) == \
-        "Price: ~$0.30 (2 x $0.15, before sending)"
+        "Price: ~$0.30 (2 x $0.15 on Runware, before sending)"
+
+
+def test_the_price_line_says_who_is_paid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key: the Runware SANDBOX, no cost; a preprocess handle: MiniMax bills (its sandbox
+    without MINIMAX_API_KEY, as the handle says), never Runware's price (issue 24)."""
+    from types import SimpleNamespace
+
+    assert price_text(MINIMAX_MUSIC_COVER, {"numberResults": 2}) == \
+        "Price: none (Runware SANDBOX: synthetic audio, no cost)"
+    handle = SimpleNamespace(sandbox=True)
+    assert price_text(MINIMAX_MUSIC_COVER, {"numberResults": 1}, preprocess=handle) == \
+        "Price: none (MiniMax SANDBOX: synthetic audio, no cost)"
+    monkeypatch.setenv("RUNWARE_API_KEY", "rw-test-key-for-price")
+    paid = SimpleNamespace(sandbox=False)
+    assert price_text(MINIMAX_MUSIC_COVER, {"numberResults": 2}, preprocess=paid) == \
+        "Price: ~$0.30 (2 x $0.15 billed by MiniMax, estimate, before sending)"
 
 
 def test_a_price_per_unknown_input_is_refused() -> None:
@@ -72,6 +89,42 @@ def test_status_text_shows_the_price_before_submitting(comfy_stubs: Any,
     node = make_cover_node(MINIMAX_MUSIC_COVER)
     node().run(audio=comfy_audio, positivePrompt=PROMPT, seed=3, numberResults=2,
                outputFormat="MP3", unique_id="5")
-    first = comfy_stubs.texts[0][1]
-    assert first == "Status: submitting\nPrice: ~$0.30 (2 x $0.15, before sending)"
-    assert "Price: $0.3000" in comfy_stubs.texts[-1][1]  # the cost reported (includeCost)
+    first = comfy_stubs.texts[0][1]  # no key: the local sandbox, which charges nothing
+    assert first == "Status: submitting\nPrice: none (Runware SANDBOX: synthetic audio, no cost)"
+    last = comfy_stubs.texts[-1][1].splitlines()
+    assert last[1] == "Price: none (SANDBOX: synthetic audio, no cost)"
+    assert not any(line.startswith("SANDBOX") for line in last)  # said once, on the price
+
+
+def test_pricing_info_for_the_frontend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``web/cover_price.js`` reads before Run: the price per result of each cover node
+    and who runs one-step and two-step covers (sandbox or not)."""
+    from minimax_cover.nodes.pricing_route import (
+        PRICING_ROUTE,
+        pricing_info,
+        register_pricing_route,
+    )
+
+    info = pricing_info()
+    assert info["nodes"]["MiniMaxMusicCover"] == {"usd": PRICE, "per": "numberResults"}
+    assert info["runware"] == {"service": "Runware", "sandbox": True}
+    assert info["minimax"] == {"service": "MiniMax", "sandbox": True, "usd": 0.15,
+                               "estimate": True}
+    monkeypatch.setenv("RUNWARE_API_KEY", "rw-test-key-for-price")
+    assert pricing_info()["runware"]["sandbox"] is False
+    assert pricing_info()["minimax"]["sandbox"] is True
+
+    class Routes:
+        def __init__(self) -> None:
+            self.paths: list[str] = []
+
+        def get(self, path: str) -> Any:
+            self.paths.append(path)
+            return lambda handler: handler
+
+    class Server:
+        routes = Routes()
+
+    assert register_pricing_route(Server()) is True
+    assert Server.routes.paths == [PRICING_ROUTE]
+    assert register_pricing_route(object()) is False

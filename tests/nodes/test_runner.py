@@ -99,7 +99,7 @@ def test_cycle_is_reported(tmp_path: Path) -> None:
 
 def test_ui_format_is_refused(repo_root: Path) -> None:
     with pytest.raises(WorkflowError, match="UI-format"):
-        run_workflow(repo_root / "example_workflows" / "minimax_music_cover.json")
+        run_workflow(repo_root / "example_workflows" / "Cover a song (MiniMax Music Cover).json")
 
 
 def test_value_literal_is_unwrapped(tone_wav: Path, tmp_path: Path) -> None:

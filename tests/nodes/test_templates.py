@@ -17,13 +17,28 @@ TEMPLATES = sorted((REPO / "example_workflows").glob("*.json"))
 DISPLAY_ONLY = {"Note", "MarkdownNote", "PreviewAny"}
 
 
+#: Template (its file name is the title ComfyUI's template browser shows) -> API-format twin.
+TWINS = {"Cover a song (MiniMax Music Cover)": "minimax_music_cover",
+         "Four takes, audition and pick (MiniMax Music Cover)": "minimax_cover_audition",
+         "Edit the lyrics, then cover (MiniMax two steps)": "minimax_cover_two_step",
+         "Three prompts on one song, submitted together (MiniMax Music Cover)":
+             "minimax_cover_three_prompts"}
+
+
 def twin(template: Path) -> Path:
-    return REPO / "examples" / "workflows" / f"{template.stem}_api.json"
+    return REPO / "examples" / "workflows" / f"{TWINS[template.stem]}_api.json"
 
 
 def test_the_three_templates_are_there() -> None:
-    names = {p.stem for p in TEMPLATES}
-    assert {"minimax_music_cover", "minimax_cover_audition", "minimax_cover_two_step"} <= names
+    assert {p.stem for p in TEMPLATES} == set(TWINS)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_titles_read_as_titles(template: Path) -> None:
+    """ComfyUI shows a custom node template's file name as its title, and the name with
+    '-'/'_' turned to spaces as its description: names are words, not identifiers."""
+    assert "_" not in template.stem and "-" not in template.stem
+    assert template.stem[0].isupper() and "MiniMax" in template.stem
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
@@ -96,7 +111,7 @@ def test_every_template_sends_async(template: Path) -> None:
     assert '"sync"' not in json.dumps(ui)  # the UI twin's widget values agree
 
 
-RUNWARE_TEMPLATES = [t for t in TEMPLATES if "two_step" not in t.stem]
+RUNWARE_TEMPLATES = [t for t in TEMPLATES if "two_step" not in TWINS[t.stem]]
 
 
 @pytest.mark.parametrize("template", RUNWARE_TEMPLATES, ids=lambda p: p.stem)
@@ -137,7 +152,7 @@ def test_cancel_stops_a_templates_cover_at_once(template: Path, tmp_path: Path,
 def test_cancel_stops_the_two_step_templates_cover(tmp_path: Path, comfy_stubs: Any) -> None:
     """The two-step template runs on MiniMax, whose generation is one synchronous call: Cancel
     is honoured before each generation (and while waiting to retry), never mid-call."""
-    two_step = next(t for t in TEMPLATES if "two_step" in t.stem)
+    two_step = next(t for t in TEMPLATES if "two_step" in TWINS[t.stem])
     comfy_stubs.interrupted = True  # pressed while the song is preprocessed
     with pytest.raises(comfy_stubs.InterruptProcessingException):
         run_workflow(twin(two_step), output_dir=tmp_path, temp_dir=tmp_path / "temp")

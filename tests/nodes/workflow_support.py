@@ -22,11 +22,15 @@ def widget_names(cls: type) -> list[tuple[str, dict[str, Any]]]:
 def expand(cls: type, values: list[Any], *,
            seed_controls: tuple[str, ...] = SEED_CONTROLS) -> dict[str, Any]:
     """Map UI ``widgets_values`` onto names (one extra value after control_after_generate,
-    which must be one of ``seed_controls``)."""
+    which must be one of ``seed_controls``). Trailing widgets a saved workflow lacks keep their
+    defaults, as in ComfyUI's frontend (a toggle added after the workflow was saved)."""
     it = iter(values)
     out = {}
     for name, options in widget_names(cls):
-        out[name] = next(it)
+        try:
+            out[name] = next(it)
+        except StopIteration:
+            break
         if options.get("control_after_generate"):
             control = next(it)
             assert control in seed_controls, f"{name}: seed control {control!r}"

@@ -71,7 +71,7 @@ def _cli(args: list[str], ev: Evidence, capsys: pytest.CaptureFixture[str]) -> i
     label = "cli " + " ".join(args[:2])
     try:
         code = main(args)
-    except MinimaxCoverError as exc:  # --debug re-raises
+    except MinimaxCoverError as exc:  # a command that lets one through
         ev.add_error(label, exc)
         code = -1
     captured = capsys.readouterr()
@@ -97,9 +97,12 @@ def test_key_never_leaks(song: Path, tmp_path: Path, make_sandbox: Any, evidence
     sb.inject(Fault("status", task_type="audioInference", status=402))
     assert _cli([*cover, "--seed", "4"], evidence, capsys) == 1
     sb.inject(Fault("status", task_type="audioInference", status=402))
-    assert _cli(["--debug", *cover, "--seed", "5"], evidence, capsys) == -1
+    # --debug: the same exit code, the traceback on stderr (in the evidence)
+    assert _cli(["--debug", *cover, "--seed", "5"], evidence, capsys) == 1
     sb.inject(Fault("status", task_type="mediaStorage", status=401))
-    assert _cli(["--debug", *cover, "--seed", "6"], evidence, capsys) == -1
+    assert _cli(["--debug", *cover, "--seed", "6"], evidence, capsys) == 1
+    assert any(label.startswith("cli --debug") and b"Traceback" in data
+               for label, data in evidence.chunks.items())
 
     assert _cli(["cover", str(song), "--prompt", "short", "-o", out], evidence, capsys) == 2
     assert _cli(["cover", str(song), "--prompt", PROMPT, "--number-results", "9", "-o", out],

@@ -69,7 +69,7 @@ def test_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert srcs(html) == ["../song.wav", "../t1.wav", "../t2.wav"]
     assert "seed 5" in html and "seed 6" in html and "[Verse]" in html and "my prompt" in html
     assert main(["compare", str(b), str(c), "--no-source", "-o", str(page), "--embed"]) == 0
-    assert all(s.startswith("data:audio/wav;base64,") for s in srcs(page.read_text("utf-8")))
+    assert all(s.startswith("data:audio/mpeg;base64,") for s in srcs(page.read_text("utf-8")))
 
 
 def test_compare_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

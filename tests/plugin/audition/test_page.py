@@ -77,8 +77,9 @@ def test_embed_puts_audio_in_the_page(files: dict[str, Path], tmp_path: Path) ->
                       embed=True)
     html = page.read_text(encoding="utf-8")
     audio = srcs(html, "audio")
-    assert audio[0].startswith("data:audio/flac;base64,")
-    assert audio[1].startswith("data:audio/wav;base64,")
+    assert audio[0].startswith("data:audio/mpeg;base64,")  # FLAC and WAV: an MP3 rendition
+    assert audio[1].startswith("data:audio/mpeg;base64,")
+    assert "cover_1.flac (embedded as MP3 160 kbps (from FLAC))" in html
     assert 'data-kind="source"' not in html
 
 

@@ -134,9 +134,11 @@ def test_api_duplicates_share_a_page_and_missing_takes_are_noted(
     assert [r.status for r in report.rows] == ["saved", "saved", "duplicate"]
     assert report.rows[2].page == report.rows[0].page
     assert Path(report.compare_index or "") == out / "batch.compare.html"
-    # a take removed by hand: the rerun skips the row, gives it no page, says why
+    # a take removed by hand whose result URL is gone too (the server stopped; while it
+    # answers the take is downloaded again): the rerun skips the row, gives it no page, says why
     Path(report.rows[1].files[0]).unlink()
     Path(report.rows[1].page or "").unlink()
+    sb.stop()
     again = cover_batch(rows, **kwargs)
     assert [r.status for r in again.rows] == ["skipped", "skipped", "duplicate"]
     assert again.rows[0].page and again.rows[1].page is None

@@ -83,6 +83,28 @@ def test_a_song_covered_with_cover_is_skipped(sandbox: Any, songs: list[Path],
     assert sandbox.submissions() == 1
 
 
+def test_saved_rows_are_reused_into_another_output_folder(sandbox: Any, songs: list[Path],
+                                                          tmp_path: Path) -> None:
+    """Item 5 of issue 20: whatever -o says, a saved job's takes are copied (real files) into
+    the new folder, the row says "reused", and nothing is sent."""
+    first = _batch(sandbox, _rows(songs, 2), tmp_path / "one")
+    again = _batch(sandbox, _rows(songs, 2), tmp_path / "two")
+    assert [r.status for r in again.rows] == ["skipped"] * 2 and again.exit_code == 0
+    assert sandbox.submissions() == 2
+    for before, now in zip(first.rows, again.rows, strict=True):
+        assert now.task_uuid == before.task_uuid and "reused" in (now.reason or "")
+        (take,) = [Path(f) for f in now.files]
+        assert take.parent == tmp_path / "two" and take.is_file() and not take.is_symlink()
+        assert take.read_bytes() == Path(before.files[0]).read_bytes()
+    kept = Path(first.rows[0].files[0]).read_bytes()
+    Path(first.rows[0].files[0]).unlink()  # moved or deleted: downloaded again while the URL
+    third = _batch(sandbox, _rows(songs, 1), tmp_path / "three")  # answers
+    (take,) = [Path(f) for f in third.rows[0].files]
+    assert take.parent == tmp_path / "three" and take.read_bytes() == kept
+    assert "moved or deleted" not in (third.rows[0].reason or "")
+    assert sandbox.submissions() == 2
+
+
 def test_dry_run_prices_and_sends_nothing(sandbox: Any, songs: list[Path],
                                           tmp_path: Path) -> None:
     report = _batch(sandbox, _rows(songs), tmp_path / "out", dry_run=True)
@@ -219,15 +241,16 @@ def test_a_submitted_unsaved_row_is_resumed_not_resubmitted(make_sandbox: Any,
 def test_should_cancel_leaves_jobs_resumable(make_sandbox: Any, songs: list[Path],
                                              tmp_path: Path) -> None:
     sb = make_sandbox(latency_s=3.0)
-    started = time.monotonic()
     rows = _rows(songs, 4, deliveryMethod="async")
     report = _batch(sb, rows, tmp_path / "out", concurrency=2,
                     should_cancel=lambda: sb.submissions() >= 2)
-    assert time.monotonic() - started < 3.0
     statuses = sorted(r.status for r in report.rows)
     assert statuses == ["interrupted", "interrupted", "not-run", "not-run"]
     assert report.exit_code == 130 and report.resume_hint
-    assert all(r.task_uuid for r in report.rows if r.status == "interrupted")
+    sent = [r.task_uuid for r in report.rows if r.status == "interrupted"]
+    assert all(sent)
+    # stopped, not waiting for the jobs: they are still generating on the sandbox
+    assert all(sb.task(t)["status"] == "processing" for t in sent)
     sb.latency_s = 0.0
     again = _batch(sb, rows, tmp_path / "out", concurrency=2)
     assert sorted(r.status for r in again.rows) == ["resumed", "resumed", "saved", "saved"]

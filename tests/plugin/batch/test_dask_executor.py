@@ -103,3 +103,74 @@ def test_a_worker_killed_mid_job_never_causes_a_second_submit(
         client.close()
         cluster.close()
     _check_once(sandbox_env, box["report"])
+
+
+class _DriverKilled(BaseException):
+    """The driver dies (nothing catches it): its jobs are never journaled as done."""
+
+
+def test_a_seedless_batch_whose_driver_died_is_collected_not_repaid(
+        sandbox_env: Any, songs: list[Path], tmp_path: Path) -> None:
+    """No seed column on Dask workers: the driver's ledger chooses and journals each row's
+    seed and taskUUID before dispatch, so the rerun after the driver died finds every row it
+    sent and collects it by taskUUID."""
+    from minimax_cover.plugin.batch.api import cover_batch
+    from minimax_cover.plugin.journal.store import Journal, default_journal_path
+
+    rows = [{"song": str(s), "prompt": PROMPT, "deliveryMethod": "async"} for s in songs[:4]]
+
+    def die() -> bool:
+        if sandbox_env.submissions() >= 2:
+            raise _DriverKilled
+        return False
+
+    with pytest.raises(_DriverKilled):
+        cover_batch(rows, output_dir=tmp_path / "out", executor="dask", concurrency=2,
+                    executor_options={"workers": 2}, should_cancel=die)
+    assert sandbox_env.submissions() == 2
+    with Journal(default_journal_path()) as journal:
+        sent = journal.list_jobs(limit=None)
+        assert len(sent) == 2 and {r.status for r in sent} == {"submitted"}
+        for row in sent:
+            assert row.request.get("seed") is not None and row.seedless_digest
+    again = cover_batch(rows, output_dir=tmp_path / "out", executor="dask", concurrency=4,
+                        executor_options={"workers": 2})
+    assert sorted(r.status for r in again.rows) == ["resumed", "resumed", "saved", "saved"], [
+        (r.status, r.error) for r in again.rows]
+    assert sandbox_env.submissions() == 4  # submits == rows
+    for row in again.rows:
+        assert sandbox_env.submissions(row.task_uuid) == 1
+
+
+def test_without_a_key_local_workers_use_the_runs_sandbox_quietly(
+        songs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No key, no URL: like every other command the batch runs on the sandbox (its local
+    workers reach it over loopback; nothing charged), and distributed's INFO lines stay out
+    of a normal run (issue 24)."""
+    import logging
+
+    from minimax_cover.plugin.cli import main
+
+    assert "RUNWARE_API_KEY" not in os.environ and "RUNWARE_API_URL" not in os.environ
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    root.handlers = [logging.StreamHandler(sys.stderr)]  # what the console script sees
+    try:
+        code = main(["batch", str(songs[0].parent), "-o", str(tmp_path / "out"), "--prompt",
+                     PROMPT, "--executor", "dask", "--executor-option", "workers=1",
+                     "--json", "--no-progress"])
+    finally:
+        root.handlers = handlers
+        root.setLevel(level)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    import json
+
+    doc = json.loads(out)
+    assert doc["sandbox"] is True and doc["executor"] == "dask"
+    assert [r["status"] for r in doc["rows"]] == ["saved"] * 5
+    assert "distributed" not in err and "INFO" not in err, err
+    from minimax_cover.plugin.cli import main as again
+
+    assert again(["spend", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totalUsd"] == 0.0  # sandbox covers are free

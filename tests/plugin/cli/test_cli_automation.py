@@ -229,7 +229,7 @@ def test_jobs_and_cover_json_share_camel_case_keys(keyed: Any, song: Path, tmp_p
 def test_jobs_forget_and_prune(keyed: Any, song: Path, tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("a", "b"):
-        assert main([*_cover(song, tmp_path / name), "--no-resume", "--seed", "7"]) == 0
+        assert main([*_cover(song, tmp_path / name), "--again", "--seed", "7"]) == 0
     with Journal() as journal:
         first, second = (j.task_uuid for j in journal.list_jobs(limit=None))
     capsys.readouterr()

@@ -66,10 +66,10 @@ def test_cover_without_seed_sends_and_journals_a_reusable_one(sandbox: Any, song
 class _WideSeeds(RunwareBackend):
     """A server that reports seeds of its own, in the unsigned 32-bit range."""
 
-    def run(self, request: dict[str, Any], **callbacks: Any) -> Any:
+    def collect(self, tickets: Any, **callbacks: Any) -> Any:
         save = callbacks["on_result"]
         callbacks["on_result"] = lambda r: save(dataclasses.replace(r, seed=2090572802))
-        return self.client.run(request, **callbacks)
+        return self.client.collect(tickets, **callbacks)
 
 
 def test_a_server_seed_outside_the_range_is_reported_as_such(sandbox: Any, song: Path,
@@ -115,11 +115,14 @@ def test_cover_takes_a_lower_case_format(sandbox: Any, song: Path, tmp_path: Pat
 
 
 def _interrupted_job(sb: Any, song: Path, journal: Journal, out: Path, **kwargs: Any) -> str:
-    """Submit an async job and stop waiting at once: the journal keeps it ``submitted``."""
+    """Submit an async job and stop waiting once it is sent: the journal keeps it
+    ``submitted`` (a Ctrl-C before the send would send nothing)."""
+    sent: list[str] = []
     with pytest.raises(Interrupted) as info:
         cover(song, prompt=PROMPT, delivery_method="async", backend="runware",
               backend_options=_options(sb), journal=journal, output_dir=out,
-              should_cancel=lambda: True, **kwargs)
+              on_progress=lambda e: sent.append(e.phase), should_cancel=lambda: "queued" in sent,
+              **kwargs)
     task = info.value.task_uuid
     record = journal.get(task)
     assert record.status == "submitted" and record.output_dir == str(out)

@@ -216,8 +216,13 @@ def test_identical_unfinished_request_is_resumed(make_sandbox: Any, song: Path,
         assert again.resumed and again.task_uuid == task_uuid
         assert sb.submissions() == 1  # collected with getResponse, not paid twice
         assert journal.get(task_uuid).status == "saved"
-        fresh = _cover(sb, song, tmp_path, journal=journal, seed=3)  # saved: a new job
-        assert not fresh.resumed and fresh.task_uuid != task_uuid
+        # saved: the same job is served from its file at no cost
+        reused = _cover(sb, song, tmp_path, journal=journal, seed=3)
+        assert reused.reused and reused.reused["taskUUID"] == task_uuid
+        assert reused.files == again.files  # in the same folder: the saved file itself
+        assert sb.submissions() == 1
+        fresh = _cover(sb, song, tmp_path, journal=journal, seed=3, again=True)  # pays again
+        assert not fresh.resumed and not fresh.reused and fresh.task_uuid != task_uuid
         assert sb.submissions() == 2
 
 

@@ -114,3 +114,47 @@ def test_two_identical_commands_started_together_pay_once(tmp_path: Path) -> Non
         assert codes[0] == 0
         if codes[1] != 0:  # the loser said why, and sent nothing
             assert any("being run by another process" in err for _, err in results), results
+
+
+def test_a_seedless_claim_finds_the_row_an_earlier_run_drew_a_seed_for(journal: Journal) -> None:
+    """A job whose seed the client chose is found again by its identity without the seed,
+    whatever seed the rerun drew (issue 20: a killed seedless batch paid twice)."""
+    me = default_owner()
+    first = journal.claim_job("d-seed-5", "t1", {"taskUUID": "t1", "seed": 5},
+                              backend="runware", endpoint=ENDPOINT, owner=me, seedless="s1")
+    assert first.action == "run" and first.record.seedless_digest == "s1"
+    journal.record("t1", {"taskUUID": "t1", "seed": 5}, backend="runware", endpoint=ENDPOINT,
+                   digest="d-seed-5", status="submitted", seedless="s1")
+    journal.release("t1", me)
+    rerun = journal.claim_job("d-seed-77", "t2", {"taskUUID": "t2", "seed": 77},
+                              backend="runware", endpoint=ENDPOINT, owner=me, seedless="s1")
+    assert rerun.action == "resume" and rerun.record.task_uuid == "t1"
+    assert rerun.record.request["seed"] == 5
+    assert journal.get("t2") is None  # nothing new planned
+    # a user-given seed is another job: never matched by the seedless key
+    given = journal.claim_job("d-seed-77", "t3", {"taskUUID": "t3", "seed": 77},
+                              backend="runware", endpoint=ENDPOINT, owner=me)
+    assert given.action == "run" and given.record.task_uuid == "t3"
+
+
+def test_a_seedless_claim_finds_rows_journaled_before_the_seedless_column(
+        journal: Journal) -> None:
+    """Rows written before ``m010_ledger_seedless`` carry the seedless identity as digest."""
+    journal.record("old", {"taskUUID": "old", "seed": 9}, backend="runware",
+                   endpoint=ENDPOINT, digest="s-old", status="submitted")
+    claim = journal.claim_job("d-seed-1", "new", {"taskUUID": "new", "seed": 1},
+                              backend="runware", endpoint=ENDPOINT, owner=default_owner(),
+                              seedless="s-old")
+    assert claim.action == "resume" and claim.record.task_uuid == "old"
+
+
+def test_a_planned_row_takes_its_final_identity_when_recorded(journal: Journal) -> None:
+    me = default_owner()
+    journal.claim_job("d-a", "t1", {"taskUUID": "t1"}, backend="runware",
+                      endpoint=ENDPOINT, owner=me)
+    journal.record("t1", {"taskUUID": "t1", "seed": 3}, backend="runware", endpoint=ENDPOINT,
+                   digest="d-b", status="submitted")
+    assert journal.get("t1").request_digest == "d-b"
+    with pytest.raises(Exception, match="different request"):  # sent: its identity stays
+        journal.record("t1", {"taskUUID": "t1"}, backend="runware", endpoint=ENDPOINT,
+                       digest="d-c")

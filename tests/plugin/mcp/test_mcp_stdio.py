@@ -130,8 +130,11 @@ def test_cancelled_cover_stays_resumable_and_resume_collects_it(sandbox: Any, tm
     async def body(session: ClientSession) -> dict[str, Any]:
         call = asyncio.ensure_future(session.call_tool(
             "cover", {"song": str(song), "positivePrompt": PROMPT}))
+        def logged() -> bool:  # the sandbox logs a request once it has answered it
+            return any(r["task_types"] == ["audioInference"] for r in sandbox.requests_log)
+
         for _ in range(2000):
-            if sandbox.submissions() >= 1:
+            if sandbox.submissions() >= 1 and logged():
                 break
             await asyncio.sleep(0.01)
         assert sandbox.submissions() == 1, "the job was never submitted"

@@ -303,7 +303,13 @@ def test_backend_one_step_url_source(make_mm: Any, make_mm_client: Any,
 
 
 def test_backend_offline_sandbox_by_default() -> None:
-    backend = MiniMaxBackend()
+    """Whoever opens the backend (the registry) starts the sandbox; the backend is a client."""
+    from minimax_cover.plugin.errors import MissingAPIKeyError
+    from minimax_cover.plugin.hooks.registry import get_registry
+
+    with pytest.raises(MissingAPIKeyError, match="MINIMAX_API_KEY"):
+        MiniMaxBackend()  # never starts a server itself
+    backend = get_registry().backend("minimax")
     try:
         assert backend.sandbox and "SANDBOX" in backend.label
         assert backend.endpoint.startswith("http://127.0.0.1:")
@@ -325,3 +331,24 @@ def test_base64_result_decodes(make_mm: Any, make_mm_client: Any, song_wav: byte
     backend = _backend(sb, make_mm_client(sb))
     [result] = backend.run(_request(backend.upload_audio(song_wav))).results
     assert sniff_format(base64.b64decode(result.base64_data or "")) == "MP3"
+
+
+def test_submit_does_the_work_and_collect_never_spends(make_mm: Any, make_mm_client: Any,
+                                                       song_wav: bytes) -> None:
+    sb = make_mm()
+    backend = _backend(sb, make_mm_client(sb))
+    req = {**_request(backend.upload_audio(song_wav)), "numberResults": 2}
+    with pytest.raises(Interrupted):
+        backend.submit(req, should_cancel=lambda: True)
+    assert sb.generations == []  # a cancel before the first generation sends nothing
+    phases: list[str] = []
+    paid: list[Any] = []
+    ticket = backend.submit(req, on_progress=lambda e: phases.append(e.phase),
+                            on_result=paid.append)
+    assert ticket.complete and len(ticket.results) == 2 and len(paid) == 2
+    assert phases[0] == "submitting" and phases.count("result") == 2
+    assert len(sb.generations) == 2
+    outcome = backend.collect([ticket])[ticket.task_uuid]
+    assert len(outcome.results) == 2 and len(sb.generations) == 2  # handed over, not re-run
+    lost = backend.collect([backend.ticket_for(req)])[req["taskUUID"]]
+    assert isinstance(lost, OutcomeUnknownError) and len(sb.generations) == 2

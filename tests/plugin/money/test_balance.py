@@ -94,7 +94,11 @@ def test_account_command(make_sandbox: Any, sandbox_env: Any,
     assert doc["balanceUsd"] == 12.5 and doc["sandbox"] is True and doc["endpoint"] == sb.url
 
 
-def test_account_needs_a_key(capsys: pytest.CaptureFixture[str]) -> None:
+def test_account_at_a_url_needs_its_key(capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key and no URL is the sandbox (tests/plugin/cli/test_new_user_path.py); a URL
+    without its key is an error naming what to set."""
+    monkeypatch.setenv("RUNWARE_API_URL", "http://127.0.0.1:9/v1")
     assert main(["account"]) == 1
     assert "no Runware API key: set RUNWARE_API_KEY" in capsys.readouterr().err
 

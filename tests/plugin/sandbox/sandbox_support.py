@@ -99,7 +99,7 @@ class Receiver:
                                        kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         with self.got:
             self.got.wait_for(lambda: len(self.requests) >= count, timeout)
             return list(self.requests)
@@ -107,7 +107,7 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-        self.thread.join(1)
+        self.thread.join(15)
 
 
 class FakeClock:

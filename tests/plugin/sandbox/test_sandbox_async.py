@@ -35,7 +35,6 @@ def test_async_ack_then_partial_then_cumulative(slow: Sandbox, clip_wav: bytes) 
     task = cover_task(ref, deliveryMethod="async", numberResults=2, outputFormat="WAV")
     start = time.monotonic()
     r = post(slow, [task])
-    assert time.monotonic() - start < 0.25  # the ack does not wait for generation
     assert r.status_code == 200
     assert r.json() == {"data": [{"taskType": "audioInference", "taskUUID": task["taskUUID"],
                                   "status": "processing", "sandbox": True}]}
@@ -132,3 +131,13 @@ def test_all_generations_fail(clip_wav: bytes) -> None:
         assert r.status_code == 200  # accepted and run: the failures are the task's outcome
         assert [e["code"] for e in r.json()["errors"]] == ["timeoutProvider"] * 2
         assert sb.task(task["taskUUID"])["status"] == "error"
+
+
+def test_the_async_ack_does_not_wait_for_generation(clip_wav: bytes) -> None:
+    """30 s of generation, an ack well before: a bound generous for a loaded machine."""
+    with Sandbox(api_key=KEY, latency_s=30.0, log=False) as sb:
+        task = cover_task(upload(sb, clip_wav), deliveryMethod="async")
+        start = time.monotonic()
+        r = post(sb, [task])
+        assert time.monotonic() - start < 10.0
+        assert r.json()["data"][0]["status"] == "processing"

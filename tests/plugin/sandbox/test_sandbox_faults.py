@@ -78,9 +78,7 @@ def test_latency_fault(sb: tuple[Sandbox, str]) -> None:
     start = time.monotonic()
     get_response(sandbox, ref)
     assert time.monotonic() - start >= 0.3
-    start = time.monotonic()
-    get_response(sandbox, ref)
-    assert time.monotonic() - start < 0.2
+    assert sandbox.pending_faults() == []  # spent: the next answer is not delayed
 
 
 def test_drop_before_does_not_accept(sb: tuple[Sandbox, str]) -> None:

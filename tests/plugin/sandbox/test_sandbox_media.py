@@ -76,7 +76,7 @@ def test_input_from_another_loopback_server(sandbox: Sandbox, clip_wav: bytes) -
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(1)
+        thread.join(15)
 
 
 @pytest.mark.parametrize("url", ["https://example.com/song.mp3", "http://10.0.0.8/a.wav",

@@ -229,3 +229,18 @@ def test_paid_but_not_saved_is_its_own_resumable_status(serve: Any, sandbox: Any
     assert doc["status"] == "paid-not-saved", doc
     assert doc["resumable"] is True and doc["files"] == [] and doc["error"]
     assert sandbox.submissions() == 1
+
+
+def test_restart_closes_a_job_whose_sandbox_ended(serve: Any, sandbox: Any, tmp_path: Path,
+                                                 song_wav: bytes) -> None:
+    sandbox.latency_s = 1.5
+    state = tmp_path / "state"
+    first = serve(state=state)
+    job_id = first.post("/v1/covers", json={"song": media_uuid(sandbox, song_wav),
+                                            "positivePrompt": PROMPT}).json()["id"]
+    _wait_submitted(sandbox)
+    first.stop()
+    sandbox.stop()  # its synthetic results went with it; nothing was charged
+    second = serve(state=state)
+    doc = second.wait_status(job_id, ("succeeded", "failed", "unknown"))
+    assert doc["status"] == "failed" and "not collected" in (doc.get("error") or ""), doc
