@@ -40,7 +40,6 @@ def sandbox_ended(record: JobRecord, journal: Journal) -> str | None:
         endpoint is not a sandbox's, or something still listens there).
     """
     from ..journal.ledger import Ledger
-    from ..money.receipts import is_sandbox_row
 
     if record.backend != "runware":  # only the Runware sandbox is known to live in memory
         return None
@@ -52,7 +51,7 @@ def sandbox_ended(record: JobRecord, journal: Journal) -> str | None:
     if host not in _LOOPBACK or port is None:
         return None
     rows = [row for row in Ledger(journal).rows() if row.task_uuid == record.task_uuid]
-    if rows and not is_sandbox_row(rows[0]):
+    if rows and rows[0].sandbox is False:
         return None  # the guard held it as a paid job (a keyed loopback proxy): never closed
     if _listening(host, port):
         return None
