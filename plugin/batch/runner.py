@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +30,7 @@ from typing import Any
 from ..errors import MinimaxCoverError, UsageError
 from ..hooks.types import Backend, JobContext
 from ..money.reported import counted_cost, sane_cost
+from ..presses import CtrlCPresses
 from ..spec.model import ModelSpec
 from .budget import Budget, CapCheck
 from .checks import check_rows
@@ -130,28 +129,6 @@ def _parameters(request: dict[str, Any]) -> dict[str, Any]:
     else:
         out.pop("inputs", None)
     return out
-
-
-class _Interrupts:
-    """Ctrl-C while the batch runs: first stop submitting, then interrupt jobs in flight."""
-
-    def __init__(self) -> None:
-        self.presses = 0
-        self._previous: Any = None
-
-    def __enter__(self) -> _Interrupts:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        self.presses += 1
-        if self.presses > 2:
-            raise KeyboardInterrupt
 
 
 class BatchRunner:
@@ -446,7 +423,7 @@ class BatchRunner:
         cancelled = stopping = False
         self._emit("start", len(inflight))
         try:
-            with _Interrupts() as interrupts:
+            with CtrlCPresses() as interrupts:  # 1: stop submitting; 2: stop waiting
                 while queue or inflight:
                     stop = interrupts.presses > 0 or bool(self.should_cancel and
                                                             self.should_cancel())

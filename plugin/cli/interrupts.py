@@ -8,17 +8,17 @@ thread can install a signal handler: elsewhere Ctrl-C keeps Python's behaviour.
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from typing import Any, TextIO
+
+from ..presses import CtrlCPresses
 
 __all__ = ["CoverInterrupts"]
 
 _SENDING = frozenset({"submitting", "queued", "processing", "result"})
 
 
-class CoverInterrupts:
+class CoverInterrupts(CtrlCPresses):
     """A context manager counting Ctrl-C presses; pass :meth:`should_cancel` to the job and
     :meth:`progress` (wrapping the progress display) as its ``on_progress``.
 
@@ -27,31 +27,18 @@ class CoverInterrupts:
     """
 
     def __init__(self, on_progress: Any = None, *, stream: TextIO | None = None) -> None:
-        self.presses = 0
+        super().__init__()
         self.submitting = False
         self.task_uuid: str | None = None
         self._forward = on_progress
         self._stream = stream or sys.stderr
-        self._previous: Any = None
 
-    def __enter__(self) -> CoverInterrupts:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        self.presses += 1
-        if self.presses > 2:
-            raise KeyboardInterrupt
-        if self.presses == 1 and not self.submitting:
+    def on_press(self, presses: int) -> None:
+        """First press before the send: stop at once; otherwise say what stops."""
+        if presses == 1 and not self.submitting:
             self._say("stopped before anything was submitted")
             raise KeyboardInterrupt  # checking or uploading: nothing paid, nothing to resume
-        if self.presses == 1:
+        if presses == 1:
             self._say(f"stopping: waiting for task {self.task_uuid} in flight (Ctrl-C again "
                       "to stop waiting; it stays resumable)")
         else:
