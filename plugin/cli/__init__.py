@@ -27,6 +27,7 @@ from typing import NoReturn
 from ..errors import (
     AudioError,
     DownloadError,
+    InsufficientCreditsError,
     Interrupted,
     MinimaxCoverError,
     OutcomeUnknownError,
@@ -231,7 +232,8 @@ def _report(args: argparse.Namespace, exc: BaseException, code: int) -> int:
         message += (f"; the task is paid and kept in the journal: `minimax-cover resume {task} "
                     "-o DIR` downloads it again (without -o: into the job's own folder)")
     print(f"error: {message}", file=sys.stderr)
-    if task and task not in message:
+    if task and task not in message and not isinstance(exc, InsufficientCreditsError):
+        # (a credit refusal was never accepted: nothing to look up; --json still names it)
         print(f"  taskUUID: {task} (see `minimax-cover jobs`)", file=sys.stderr)
     if getattr(args, "json", False):
         parameters = getattr(exc, "parameters", None)
