@@ -121,8 +121,9 @@ class Ticket:
     backend such as MiniMax's, or a ``sync`` Runware task); ``expected_s`` is how long the task
     is expected to take from ``submitted_at`` when known (earlier jobs, the server);
     ``accepted`` is False when the submit's outcome is unknown (the task may not exist: it is
-    looked up, never sent again). ``submitted_at`` is UNIX time; ``started`` the process's
-    ``time.monotonic()`` at the submit (for pacing).
+    looked up, never sent again). ``submitted_at`` is UNIX time (at the send); ``started`` the
+    process's ``time.monotonic()`` when the submit's answer arrived (at the send when the outcome
+    is unknown), which the collector paces from.
     """
 
     task_uuid: str

@@ -297,6 +297,9 @@ class RunwareClient(SessionClient):
         except OutcomeUnknownError as exc:
             log.warning("task %s: recovering with getResponse after an unknown outcome", uuid_)
             return Ticket(**base, accepted=False, cause=exc)
+        # The server's clock started between the send and its answer: pace from the answer, so
+        # the first poll does not land just before a result that takes POLL_INITIAL_INTERVAL_S.
+        base["started"] = time.monotonic()
         return Ticket(**base, results=tuple(task_items(env, uuid_)),
                       complete=not is_async(prepared))
 

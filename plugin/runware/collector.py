@@ -128,7 +128,7 @@ class Lane:
                     continue
                 idle_since = None
                 entries = list(self._pending.values())
-                gap = min(p.pace.settings.min_gap_s for p in entries)
+                gap = min(p.pace.gap for p in entries)
                 due = max(min(p.pace.next_at for p in entries), self._last_post + gap,
                           self._not_before)
                 if due <= now:

@@ -9,6 +9,9 @@ says when it wants the next tick (:meth:`TaskPace.next_at`), the earliest wins. 
   result is collected moments after it is ready whatever the job's length, without asking
   often while it is far; an expected end from earlier jobs alone (the journal) keeps the
   ``idle_s`` pace and adds the question at that end;
+- a progress answer whose expected end is closer than ``min_gap_s`` (``processing`` at 99 %
+  of a short job) is followed up at that end even if that is sooner than ``min_gap_s`` after
+  the last POST (:attr:`TaskPace.gap`), once per task, so the last poll is not a gap late;
 - past the expected end and still running (a server may say ``processing`` a few more times
   whatever the clock says): every ``near_s`` for ``overdue_polls`` answers, then back to
   ``idle_s``; an estimate is never trusted alone.
@@ -66,7 +69,7 @@ class TaskPace:
     """One pending task's timing: when it was sent, what is known of its end, when to ask.
 
     :param settings: the pace.
-    :param started: ``time.monotonic()`` at the submit.
+    :param started: ``time.monotonic()`` at the submit (when its answer arrived).
     :param expected_s: the expected duration from the submit, if known (earlier jobs).
     :param now: the current ``time.monotonic()``.
     """
@@ -79,6 +82,9 @@ class TaskPace:
         self.progress_end: float | None = None
         self.overdue = 0
         self.asked = 0
+        #: The shortest gap this task accepts before its next POST (see :meth:`observe`).
+        self.gap = settings.min_gap_s
+        self._prompt_left = 1
         first = started + settings.first_s
         end = self.expected_end()
         if end is not None:
@@ -97,6 +103,7 @@ class TaskPace:
         """An answer left the task pending at ``now``; ``fraction`` is its progress (0-1)."""
         self.asked += 1
         s = self.settings
+        self.gap = s.min_gap_s
         if fraction is not None and fraction >= _MIN_FRACTION and now > self.started:
             self.progress_end = self.started + (now - self.started) / min(fraction, 1.0)
         end = self.expected_end()
@@ -111,6 +118,10 @@ class TaskPace:
             far = s.far_s if self.progress_end is not None else s.idle_s
             step = min(max(remaining / 2.0, s.idle_s), far)
             self.next_at = end + s.lead_s if now + step >= end else now + step
+            if (self.progress_end is not None and remaining < s.min_gap_s
+                    and self._prompt_left > 0):
+                self._prompt_left -= 1  # ready any moment: do not wait out the lane's gap
+                self.gap = min(s.min_gap_s, s.lead_s)
             return
         self.overdue += 1
         self.next_at = now + (s.near_s if self.overdue <= s.overdue_polls else s.idle_s)

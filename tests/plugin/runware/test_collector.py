@@ -193,6 +193,35 @@ def test_pace_uses_an_expected_duration_from_earlier_jobs() -> None:
     assert pace.next_at == pytest.approx(10.0 + PaceSettings().lead_s)
 
 
+def test_pace_follows_up_a_99_percent_answer_sooner_than_the_lanes_gap_once() -> None:
+    """A 1-s job asked just before it is ready says 99 %: the next question comes at the
+    expected end, not ``min_gap_s`` later (issue 20's start-up regression); only once."""
+    s = PaceSettings()
+    pace = TaskPace(s, started=0.0, expected_s=None, now=0.0)
+    assert pace.gap == s.min_gap_s
+    pace.observe(1.0, 0.995)  # "processing", progress 99
+    assert pace.next_at - 1.0 < s.min_gap_s
+    assert pace.gap < s.min_gap_s and pace.gap <= pace.next_at - 1.0
+    pace.observe(pace.next_at, 0.995)  # 99 % again: no more short gaps for this task
+    assert pace.gap == s.min_gap_s
+    far = TaskPace(s, started=0.0, expected_s=None, now=0.0)
+    far.observe(1.0, 0.5)  # far from the end: the lane's gap holds
+    assert far.gap == s.min_gap_s
+
+
+def test_ticket_paces_from_the_submits_answer(make_sandbox: Any, make_client: Any,
+                                              song_wav: bytes, make_task: Any) -> None:
+    """The first poll is timed from the submit's answer (the server's clock runs from its
+    acceptance), so a job of ``first_s`` is not asked about just before it is ready."""
+    sb = make_sandbox(latency_s=0.0)
+    client = make_client(sb)
+    task = make_task(upload(sb, make_client, song_wav), deliveryMethod="async")
+    before = time.monotonic()
+    ticket = client.submit_ticket(task)
+    sent = next(r for r in sb.requests_log if "audioInference" in r["task_types"])
+    assert before <= sent["at"] <= ticket.started <= time.monotonic()
+
+
 def test_pace_holds_for_retry_after() -> None:
     pace = TaskPace(PaceSettings(), started=0.0, expected_s=None, now=0.0)
     pace.hold(7.0)
