@@ -29,7 +29,7 @@ MAX_RETRY_AFTER_S = 120.0
 
 #: getResponse polling of uploads: first interval, growth factor, cap, and the overall deadline.
 #: Tasks are collected by the process's collector (:mod:`.runware.collector`): its first poll
-#: comes POLL_INITIAL_INTERVAL_S after the submit and no gap exceeds POLL_MAX_INTERVAL_S.
+#: comes POLL_INITIAL_INTERVAL_S after the submit's answer; no gap exceeds POLL_MAX_INTERVAL_S.
 POLL_INITIAL_INTERVAL_S = 1.0
 POLL_BACKOFF_FACTOR = 1.5
 POLL_MAX_INTERVAL_S = 2.0
