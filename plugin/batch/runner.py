@@ -179,8 +179,8 @@ class BatchRunner:
         """The batch's backend: the one named, else the chosen one; with two providers or more
         (``MINIMAX_COVER_PROVIDERS``) and none named, a :class:`~..jobs.providers.ProviderPool`
         of one shared backend per provider (each row fails over on its own) whose first
-        provider plans, prices and reports the batch."""
-        from ..jobs.providers import build_pool
+        provider plans, prices and reports the batch (thread executor only)."""
+        from ..jobs.providers import build_pool, first_provider
 
         opts = self.options
         if isinstance(opts.backend, Backend):
@@ -189,15 +189,19 @@ class BatchRunner:
         if not name:
             ctx = JobContext(spec=self.spec, registry=self.registry, output_dir=self.out_dir)
             name = self.registry.hook.choose_backend(request=first_request or {}, context=ctx)
-        pool = build_pool(self.registry, name, explicit=bool(opts.backend),
-                          options_for=lambda member: self._backend_options(
-                              member, dict(opts.backend_options) if member == name else {}))
+        # Rows fail over in this process only: workers of another executor (Dask) build their
+        # own backend, of the first provider, and do not fail over.
+        pool = None if (opts.executor or "threads") != "threads" else build_pool(
+            self.registry, name, explicit=bool(opts.backend),
+            options_for=lambda member: self._backend_options(
+                member, dict(opts.backend_options) if member == name else {}))
         if pool is not None:
             self._pool = pool
             self._owned.append(pool)
             return pool.primary  # type: ignore[no-any-return]
-        backend = self.registry.backend(name, **self._backend_options(
-            name, dict(opts.backend_options)))
+        first = first_provider(self.registry, name, explicit=bool(opts.backend))
+        backend = self.registry.backend(first, **self._backend_options(
+            first, dict(opts.backend_options) if first == name else {}))
         self._owned.append(backend)
         return backend
 

@@ -48,6 +48,7 @@ __all__ = [
     "ProviderPool",
     "build_backend",
     "build_pool",
+    "first_provider",
     "provider_order",
     "refused_before_accepting",
 ]
@@ -371,3 +372,12 @@ def build_pool(registry: PluginRegistry, name: str, *, explicit: bool,
         return None
     return ProviderPool([(member, (lambda m=member: registry.backend(m, **options_for(m))))
                          for member in order])
+
+
+def first_provider(registry: PluginRegistry, name: str, *, explicit: bool) -> str:
+    """The backend a job or batch without failover runs on: ``name``, or the first provider of
+    the order when ``name`` was chosen (not named) and is the default or one of them."""
+    if explicit:
+        return name
+    order = provider_order(getattr(registry, "backends", None))
+    return order[0] if name in order or name == DEFAULT_PROVIDER else name
