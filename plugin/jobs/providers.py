@@ -160,6 +160,20 @@ class FailoverBackend:
             raise AttributeError(attr)
         return getattr(self.active, attr)
 
+    @property
+    def endpoints(self) -> list[str]:
+        """The endpoint of every provider that can be built (a job moved to one is journaled
+        there: a rerun resumes it there)."""
+        found: list[str] = []
+        for name, factory in self._members:
+            try:
+                if name not in self._built:
+                    self._built[name] = factory()
+                found.append(str(self._built[name].endpoint))
+            except Exception:  # a provider without its key cannot have taken the job
+                log.debug("failover: %s cannot be built", name, exc_info=True)
+        return found
+
     def use(self, name: str) -> bool:
         """Run on the provider ``name`` from now on (a resumed job is collected where its
         journal row says it was accepted); False when ``name`` is not a member."""

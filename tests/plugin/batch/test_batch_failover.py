@@ -124,3 +124,26 @@ def test_unknown_outcome_never_fails_over_and_reruns_by_task_uuid(
     [row2] = again.rows
     assert row2.status == "resumed" and row2.task_uuid == row.task_uuid and row2.files
     assert runware.submissions() == 1 and minimax.requests == []  # collected, not sent again
+
+
+def test_moved_row_with_an_unknown_outcome_is_resumed_on_its_provider(
+        minimax: MiniMaxSandbox, make_sandbox: Any, songs: list[Path], tmp_path: Path) -> None:
+    from minimax_cover.plugin.sandbox.minimax_server import MiniMaxFault
+
+    runware = make_sandbox(faults=[Fault("status", task_type=AI, status=503, times=-1)])
+    minimax.faults.append(MiniMaxFault(1024, "generation", times=-1))  # sent, outcome unknown
+    out = tmp_path / "out"
+    [row] = _batch(songs[:1], out, fast_options(runware)).rows
+    assert row.status == "unknown" and row.provider == "minimax", row.error
+    generations = len(minimax.generations)
+    with Journal() as journal:
+        record = journal.get(row.task_uuid or "")
+        assert record is not None and record.backend == "minimax"
+
+    seen = len(runware.requests_log)
+    [again] = _batch(songs[:1], out, fast_options(runware)).rows
+    assert again.task_uuid == row.task_uuid and again.provider == "minimax"
+    assert again.status == "unknown"  # MiniMax cannot look a job up: never paid twice
+    assert len(minimax.generations) == generations  # nothing sent again
+    asked = [t for e in runware.requests_log[seen:] for t in e["task_types"]]
+    assert AI not in asked and "getResponse" not in asked  # Runware never had it
