@@ -19,7 +19,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..journal.records import UNFINISHED_STATUSES
 from ..spec.task import CoverTask
@@ -69,12 +69,27 @@ def _files_exist(record: JobRecord) -> bool:
     return bool(record.files) and all(os.path.isfile(f) for f in record.files)
 
 
+def _estimate(spec: ModelSpec, request: dict[str, Any],
+              providers: list[str] | None) -> float | None:
+    if not providers:
+        return spec.estimated_cost_usd(request)
+    from ..money.providers import provider_estimate
+
+    prices = [provider_estimate(name, request, spec) for name in providers]
+    known = [price for price in prices if price is not None]
+    return max(known) if known else None
+
+
 def plan_rows(checked: list[CheckedRow], *, spec: ModelSpec, backend: Backend,
-              journal: Journal | None, output_dir: Path) -> list[PlannedRow]:
+              journal: Journal | None, output_dir: Path,
+              providers: list[str] | None = None) -> list[PlannedRow]:
     """Decide every row's action, stem and price, in manifest order.
 
     A submitted job is resumed only on the endpoint it was sent to; on another (a new local
-    sandbox) it is submitted anew.
+    sandbox) it is submitted anew. With ``providers`` (rows fail over), a row an earlier run
+    moved to another of them is resumed there, and a row is priced at the highest price among
+    them (the budget reserves what it may cost wherever it runs; its report shows the price of
+    the provider that ran it).
     """
     service = service_of(backend)
     identities = {c.row.number: job_identity(c.request, c.fingerprint, service)
@@ -90,7 +105,7 @@ def plan_rows(checked: list[CheckedRow], *, spec: ModelSpec, backend: Backend,
             continue
         identity = identities[c.row.number]
         row = PlannedRow(c, "run", identity=identity,
-                         estimate=spec.estimated_cost_usd(c.request))
+                         estimate=_estimate(spec, c.request, providers))
         planned.append(row)
         if identity in seen:
             row.action, row.duplicate_of = "duplicate", seen[identity]
@@ -99,7 +114,8 @@ def plan_rows(checked: list[CheckedRow], *, spec: ModelSpec, backend: Backend,
         records = index.get(identity, [])
         saved = [r for r in records if r.status == "saved"]
         unfinished = [r for r in records if r.status in UNFINISHED_STATUSES
-                      and r.endpoint == endpoint]
+                      and (r.endpoint == endpoint or (providers and r.backend in providers
+                                                      and r.backend != backend.name))]
         if saved and (_files_exist(saved[0]) or not unfinished):
             row.action, row.previous = "skip", saved[0]
             continue

@@ -60,6 +60,8 @@ class RowReport:
     would_write: list[str] = field(default_factory=list)
     measures: dict[str, Any] | None = None
     picked: str | None = None
+    #: The provider that ran (or was running) the row: ``runware``, ``minimax`` (failover).
+    provider: str | None = None
 
     @property
     def counted(self) -> float:
@@ -101,6 +103,7 @@ class RowReport:
             "parameters": self.parameters,
             "page": self.page,
             "wouldWrite": list(self.would_write),
+            "provider": self.provider,
             **extra,
         }
 
@@ -193,7 +196,7 @@ def _camel(status: str) -> str:
 
 
 _CSV_COLUMNS = ("row", "song", "status", "taskUUID", "seeds", "cost", "estimate", "files",
-                "error", "parameters", "counted")
+                "error", "parameters", "counted", "provider")
 
 
 def _csv_text(report: BatchReport) -> str:
@@ -205,7 +208,7 @@ def _csv_text(report: BatchReport) -> str:
         _number_cell(r.cost), _number_cell(r.estimate),
         ";".join(r.files), r.error or "",
         json.dumps(r.parameters, sort_keys=True, separators=(",", ":")),
-        _number_cell(round(r.counted, 6)),
+        _number_cell(round(r.counted, 6)), r.provider or "",
     ] for r in report.rows))
 
 

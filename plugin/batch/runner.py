@@ -163,7 +163,8 @@ class BatchRunner:
         self.out_dir = Path(options.output_dir)
         self._started = time.monotonic()
         self._reports: dict[int, RowReport] = {}
-        self._session: Any = None
+        self._sessions: list[Any] = []  # one per provider
+        self._pool: Any = None  # a ProviderPool when rows fail over (two providers or more)
         self._owned: list[Any] = []
         self._sandbox_seen = False
         self._pages: Any = None  # a .pages.RowPages with --compare
@@ -175,6 +176,12 @@ class BatchRunner:
     # ------------------------------------------------------------------ setup
 
     def _open_backend(self, first_request: dict[str, Any] | None) -> Backend:
+        """The batch's backend: the one named, else the chosen one; with two providers or more
+        (``MINIMAX_COVER_PROVIDERS``) and none named, a :class:`~..jobs.providers.ProviderPool`
+        of one shared backend per provider (each row fails over on its own) whose first
+        provider plans, prices and reports the batch (thread executor only)."""
+        from ..jobs.providers import build_pool, first_provider
+
         opts = self.options
         if isinstance(opts.backend, Backend):
             return opts.backend
@@ -182,13 +189,28 @@ class BatchRunner:
         if not name:
             ctx = JobContext(spec=self.spec, registry=self.registry, output_dir=self.out_dir)
             name = self.registry.hook.choose_backend(request=first_request or {}, context=ctx)
-        backend_options = dict(opts.backend_options)
+        # Rows fail over in this process only: workers of another executor (Dask) build their
+        # own backend, of the first provider, and do not fail over.
+        pool = None if (opts.executor or "threads") != "threads" else build_pool(
+            self.registry, name, explicit=bool(opts.backend),
+            options_for=lambda member: self._backend_options(
+                member, dict(opts.backend_options) if member == name else {}))
+        if pool is not None:
+            self._pool = pool
+            self._owned.append(pool)
+            return pool.primary  # type: ignore[no-any-return]
+        first = first_provider(self.registry, name, explicit=bool(opts.backend))
+        backend = self.registry.backend(first, **self._backend_options(
+            first, dict(opts.backend_options) if first == name else {}))
+        self._owned.append(backend)
+        return backend
+
+    def _backend_options(self, name: str, backend_options: dict[str, Any]) -> dict[str, Any]:
+        """``backend_options`` with a shared session (one per provider) when ``name`` takes one."""
         if _accepts(self.registry.backends.get(name), "http_client") \
                 and "http_client" not in backend_options and "client" not in backend_options:
             backend_options["http_client"] = self._shared_session()
-        backend = self.registry.backend(name, **backend_options)
-        self._owned.append(backend)
-        return backend
+        return backend_options
 
     def _shared_session(self) -> Any:
         """One session for every job, its pool as large as the batch's concurrency."""
@@ -201,7 +223,7 @@ class BatchRunner:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = USER_AGENT
-        self._session = session
+        self._sessions.append(session)
         return session
 
     def _open_journal(self) -> Any:
@@ -232,9 +254,9 @@ class BatchRunner:
         self._owned.clear()
         if self._pages is not None:
             self._pages.close()
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        for session in self._sessions:
+            session.close()
+        self._sessions.clear()
 
     # ------------------------------------------------------------------ run
 
@@ -252,7 +274,7 @@ class BatchRunner:
             backend = self._backend = self._open_backend(first)
             journal = self._open_journal()
             planned = plan_rows(checked, spec=self.spec, backend=backend, journal=journal,
-                                output_dir=self.out_dir)
+                                output_dir=self.out_dir, providers=self._providers())
             report = self._new_report(backend)
             if self.options.compare and not self.options.dry_run:
                 from .pages import RowPages
@@ -274,6 +296,10 @@ class BatchRunner:
             return self._finish(planned, report)
         finally:
             self.close()
+
+    def _providers(self) -> list[str] | None:
+        """The providers a row may run on (failover), or ``None`` (one backend)."""
+        return self._pool.names if self._pool is not None else None
 
     def _new_report(self, backend: Backend) -> BatchReport:
         opts = self.options
@@ -414,7 +440,7 @@ class BatchRunner:
         executor = self._executor()
         report.executor = getattr(executor, "name", self.options.executor)
         local = LocalRun(spec=self.spec, registry=self.registry, backend=backend,
-                         journal=journal)
+                         journal=journal, pool=self._pool)
         config = self._worker_config(executor, backend) if executor.remote else None
         queue = deque(p for p in planned if p.action in ("run", "resume"))
         caps = CapCheck(spec=self.spec, registry=self.registry, backend=backend,
@@ -609,10 +635,17 @@ class BatchRunner:
             status, reason = "not-run", outcome.error or "stopped before it was submitted"
         elif status == "interrupted":
             reason = "left resumable by taskUUID: run the batch again to collect it"
+        provider = outcome.provider if status != "not-run" else None
         self._reports[p.number] = self._base_report(
             p, status, task_uuid=outcome.task_uuid if submitted or p.action == "resume"
             else None, files=outcome.files, seeds=outcome.seeds, cost=outcome.cost,
-            error=outcome.error if status not in ("saved", "resumed") else None, reason=reason)
+            error=outcome.error if status not in ("saved", "resumed") else None, reason=reason,
+            provider=provider)
+        if provider and self._pool is not None and p.checked.valid:  # its provider's price
+            from ..money.providers import provider_estimate
+
+            self._reports[p.number].estimate = provider_estimate(provider, p.checked.request,
+                                                                 self.spec)
         self._write_page(p)
 
     def _write_page(self, p: PlannedRow) -> None:

@@ -84,6 +84,7 @@ class JobOutcome:
     warnings: list[str] = field(default_factory=list)
     sandbox: bool = False
     submitted: bool = True
+    provider: str | None = None
 
     @classmethod
     def from_result(cls, row: int, result: CoverResult, *, resumed: bool | None = None
@@ -94,6 +95,7 @@ class JobOutcome:
             row=row, status="resumed" if was_resumed else "saved", task_uuid=result.task_uuid,
             files=[str(p) for p in result.files], seeds=[o.seed for o in result.outputs],
             cost=result.cost_total, warnings=list(result.warnings), sandbox=result.sandbox,
+            provider=result.backend,
             items=[{"audioUUID": o.audio_uuid, "seed": o.seed, "cost": o.cost,
                     "audioURL": o.url} for o in result.outputs],
         )
@@ -134,12 +136,15 @@ class JobOutcome:
 
 @dataclass
 class LocalRun:
-    """What local jobs share: the spec, registry, backend (one session) and journal."""
+    """What local jobs share: the spec, registry, backend (one session) and journal; with
+    ``pool`` (two providers or more), each job fails over on its own over the pool's shared
+    backends (:meth:`~..jobs.providers.ProviderPool.for_job`)."""
 
     spec: ModelSpec
     registry: Any
     backend: Backend
     journal: Journal | None
+    pool: Any = None
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -160,16 +165,26 @@ def run_local(ctx: LocalRun, job: JobSpec) -> JobOutcome:
     if ctx.cancel.is_set():
         return JobOutcome(row=job.row, status="interrupted", submitted=False,
                           error="stopped before it was submitted")
+    backend = ctx.pool.for_job() if ctx.pool is not None else ctx.backend
     try:
         cover_job = CoverJob.create(
             job.source, job.request, spec=ctx.spec, registry=ctx.registry,
-            backend=ctx.backend, journal=ctx.journal if ctx.journal else False,
+            backend=backend, journal=ctx.journal if ctx.journal else False,
             output_dir=job.output_dir,
             options=job_options(job, resume=True, should_cancel=ctx.cancel.is_set))
         result = cover_job.run()
     except Exception as exc:  # one row's failure never stops the batch
-        return JobOutcome.from_error(job.row, exc, None)
+        outcome = JobOutcome.from_error(job.row, exc, None)
+        outcome.provider = _provider_name(backend)
+        return outcome
     return JobOutcome.from_result(job.row, result)
+
+
+def _provider_name(backend: Any) -> str | None:
+    try:
+        return str(backend.name)
+    except Exception:  # a provider that cannot even be built names nothing
+        return None
 
 
 # --------------------------------------------------------------------------- remote
@@ -261,6 +276,7 @@ def run_remote(config: WorkerConfig, job: JobSpec) -> JobOutcome:
                                  options=job_options(job, resume=False)).run()
     except Exception as exc:  # reported to the driver, which journals it
         outcome = JobOutcome.from_error(job.row, exc, job.task_uuid)
+        outcome.provider = config.backend
         outcome.submitted = guard is None or guard.sent(job.task_uuid)
         return outcome
     return JobOutcome.from_result(job.row, result, resumed=False)

@@ -53,6 +53,18 @@ def service_of(backend: Any) -> str:
         return service
 
 
+def same_service(backend: Any, like: Any) -> str:
+    """Give ``backend`` the service ``like`` was read as (a batch row's own failover over the
+    batch's shared backends: every row gets the batch's identity)."""
+    service = service_of(like)
+    with _services_lock:
+        try:
+            _services[backend] = service
+        except TypeError:
+            pass
+    return service
+
+
 def job_identity(request: Mapping[str, Any], fingerprint: str, service: str) -> str:
     """The digest of ``request`` without ``taskUUID``, the song's content ``fingerprint`` in
     place of ``inputs.audio``, on ``service`` (see :func:`service_of`)."""

@@ -322,6 +322,13 @@ class CoverJob:
     def _attach_backend(self, backend: str | Backend | None,
                         backend_options: dict[str, Any] | None) -> None:
         ctx = self.context
+        from .providers import FailoverBackend
+
+        if isinstance(backend, FailoverBackend):  # a batch row's own failover (shared members)
+            ctx.backend, ctx.backend_name = backend, backend.name
+            if backend.on_switch is None:
+                backend.on_switch = self._switched
+            return
         if isinstance(backend, Backend):
             ctx.backend, ctx.backend_name = backend, backend.name
             return
@@ -332,6 +339,11 @@ class CoverJob:
         ctx.backend = build_backend(self.registry, ctx, ctx.backend_name,
                                     explicit=backend is not None, options=backend_options,
                                     on_move=self._moved)
+
+    def _switched(self, backend: Backend) -> None:
+        """A batch row's failover moved it to ``backend`` (before acceptance): journal it."""
+        self.context.backend_name = backend.name
+        self._moved()
 
     def _moved(self) -> None:
         """The failover backend moved the job to its next provider (before acceptance)."""
@@ -399,6 +411,9 @@ class CoverJob:
                     return self.reuse()
             if self.previous is not None:
                 self.request = dict(self.previous.request)
+                use = getattr(self.context.backend, "use", None)
+                if callable(use) and use(self.previous.backend):  # where it was accepted
+                    self.context.backend_name = self.previous.backend
                 log.info("resuming task %s from the journal (no new submission)",
                          self.previous.task_uuid)
             elif not self.collect_only:

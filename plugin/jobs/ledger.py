@@ -138,7 +138,7 @@ class JobLedger:
         claim = self.journal.claim_job(
             self.digest or "", self.task_uuid, self.task.request, backend=self.backend.name,
             endpoint=self.backend.endpoint, number_results=self.task.number_results,
-            owner=owner, seedless=self.seedless)
+            owner=owner, seedless=self.seedless, also=_failover_endpoints(self.backend))
         record = claim.record
         if claim.action == "busy":
             raise JobBusyError(
@@ -289,6 +289,13 @@ class JobLedger:
     def _mark(self, status: str, error: str | None = None) -> None:
         if self.journal is not None:
             self.journal.mark(self.task_uuid, status, error=error)
+
+
+def _failover_endpoints(backend: Backend) -> tuple[str, ...]:
+    """The endpoints of every provider a failover backend may move the job to (else none)."""
+    from .providers import FailoverBackend
+
+    return tuple(backend.endpoints) if isinstance(backend, FailoverBackend) else ()
 
 
 def uncollectable(journal: Journal, task_uuid: str, reason: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,10 @@ if TYPE_CHECKING:
 __all__ = [
     "PROVIDERS_ENV",
     "FailoverBackend",
+    "ProviderPool",
     "build_backend",
+    "build_pool",
+    "first_provider",
     "provider_order",
     "refused_before_accepting",
 ]
@@ -100,7 +104,9 @@ class FailoverBackend:
     """
 
     def __init__(self, members: list[tuple[str, Callable[[], Any]]],
-                 on_switch: Callable[[Any], None] | None = None) -> None:
+                 on_switch: Callable[[Any], None] | None = None, *,
+                 shared: bool = False) -> None:
+        """``shared``: the members belong to a :class:`ProviderPool` (closed by it, not here)."""
         if not members:
             raise ValueError("FailoverBackend needs at least one provider")
         self._members = members
@@ -109,6 +115,7 @@ class FailoverBackend:
         self._announced = 0  # the provider on_switch last reported
         self._song: tuple[bytes, str | None] | None = None
         self.on_switch = on_switch
+        self._shared = shared
         #: Providers that refused, with why (for the job's warnings).
         self.refusals: list[str] = []
 
@@ -152,6 +159,29 @@ class FailoverBackend:
         if attr.startswith("_"):
             raise AttributeError(attr)
         return getattr(self.active, attr)
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The endpoint of every provider that can be built (a job moved to one is journaled
+        there: a rerun resumes it there)."""
+        found: list[str] = []
+        for name, factory in self._members:
+            try:
+                if name not in self._built:
+                    self._built[name] = factory()
+                found.append(str(self._built[name].endpoint))
+            except Exception:  # a provider without its key cannot have taken the job
+                log.debug("failover: %s cannot be built", name, exc_info=True)
+        return found
+
+    def use(self, name: str) -> bool:
+        """Run on the provider ``name`` from now on (a resumed job is collected where its
+        journal row says it was accepted); False when ``name`` is not a member."""
+        for index, (member, _factory) in enumerate(self._members):
+            if member == name:
+                self._index = self._announced = index
+                return True
+        return False
 
     def _next(self, exc: BaseException) -> bool:
         """Move to the next provider after ``exc``; False when there is none."""
@@ -250,7 +280,9 @@ class FailoverBackend:
         return self.active.fetch(result, dest, expected_format=expected_format)
 
     def close(self) -> None:
-        """Close every provider built."""
+        """Close every provider built (unless a :class:`ProviderPool` owns them)."""
+        if self._shared:
+            return
         for backend in self._built.values():
             backend.close()
 
@@ -284,3 +316,82 @@ def build_backend(registry: PluginRegistry, context: JobContext, name: str, *,
 
     context.backend_name = order[0]
     return FailoverBackend(members, on_switch=moved)
+
+
+class ProviderPool:
+    """One backend per provider, shared by every job of a batch (one session, one rate
+    limiter each); each job gets its own :class:`FailoverBackend` over them
+    (:meth:`for_job`), so a row refused before acceptance moves on alone.
+
+    :param members: ``(name, factory)`` in the provider order; each built once, when needed.
+    """
+
+    def __init__(self, members: list[tuple[str, Callable[[], Any]]]) -> None:
+        if not members:
+            raise ValueError("ProviderPool needs at least one provider")
+        self._members = members
+        self._built: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        """The providers, in order."""
+        return [name for name, _ in self._members]
+
+    def get(self, name: str) -> Any:
+        """The shared backend of ``name`` (built on first use)."""
+        with self._lock:
+            if name not in self._built:
+                factory = dict(self._members)[name]
+                self._built[name] = factory()
+            return self._built[name]
+
+    @property
+    def built(self) -> dict[str, Any]:
+        """The backends built so far, by provider name."""
+        with self._lock:
+            return dict(self._built)
+
+    def for_job(self) -> FailoverBackend:
+        """A job's failover over the shared backends (closing it closes none of them); its
+        identity's service is the first provider's, as for the batch's plan."""
+        from .identity import same_service
+
+        job = FailoverBackend([(name, (lambda n=name: self.get(n))) for name in self.names],
+                              shared=True)
+        same_service(job, self.primary)
+        return job
+
+    @property
+    def primary(self) -> Any:
+        """The first provider's shared backend (the batch plans, prices and reports with it)."""
+        return self.get(self.names[0])
+
+    def close(self) -> None:
+        """Close every backend built."""
+        for backend in self.built.values():
+            backend.close()
+
+
+def build_pool(registry: PluginRegistry, name: str, *, explicit: bool,
+               options_for: Callable[[str], dict[str, Any]]) -> ProviderPool | None:
+    """A batch's :class:`ProviderPool` when ``name`` was chosen for it (not named by the
+    caller), is the default choice or one of the providers, and the order has more than one
+    provider; else ``None`` (the batch shares one backend, as before). ``options_for(member)``
+    gives each member's factory keywords."""
+    if explicit:
+        return None
+    order = provider_order(getattr(registry, "backends", None))
+    if len(order) < 2 or (name not in order and name != DEFAULT_PROVIDER):
+        return None
+    return ProviderPool([(member, (lambda m=member: registry.backend(m, **options_for(m))))
+                         for member in order])
+
+
+def first_provider(registry: PluginRegistry, name: str, *, explicit: bool) -> str:
+    """The backend a job or batch without failover runs on: ``name``, or the first provider of
+    the order when ``name`` was chosen (not named) and is the default or one of them."""
+    if explicit:
+        return name
+    order = provider_order(getattr(registry, "backends", None))
+    return order[0] if name in order or name == DEFAULT_PROVIDER else name

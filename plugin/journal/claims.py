@@ -83,9 +83,12 @@ def claim_job(
     owner: str,
     ttl_s: float = LEASE_TTL_S,
     seedless: str | None = None,
+    also: tuple[str, ...] = (),
 ) -> Claim:
     """Claim the job ``digest`` for ``owner`` inside the caller's write transaction.
 
+    :param also: other endpoints whose rows count as this job's (the providers a job fails over
+        to: a row moved there is resumed there, never submitted again).
     :param task_uuid: the taskUUID a new row gets (a dead owner's pending row keeps its own).
     :param request: the request as it stands (stored until :meth:`~.store.Journal.record`).
     :param seedless: the identity without the client-chosen seed (see the module doc).
@@ -104,7 +107,8 @@ def claim_job(
             ORDER BY created_at DESC, rowid DESC""",
         (*keys, *RESUMABLE_STATUSES),
     ).fetchall()
-    rows = [r for r in rows if r["endpoint"] == place]
+    places = {place, *(clean_endpoint(e) for e in also)}
+    rows = [r for r in rows if r["endpoint"] in places]
     for row in rows:
         if _held_by_other(row, owner, now):
             return Claim("busy", JobRecord.from_row(row))

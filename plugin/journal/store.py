@@ -390,9 +390,11 @@ class Journal:
         owner: str | None = None,
         ttl_s: float = LEASE_TTL_S,
         seedless: str | None = None,
+        also: tuple[str, ...] = (),
     ) -> Claim:
         """Claim the job ``digest`` before anything is staged or sent, atomically.
 
+        :param also: other endpoints whose rows are this job's (failover providers).
         :param seedless: the job's identity without the seed the client chose for it: an
             unsaved row planned under it is claimed whatever its seed (see :mod:`.claims`).
         :returns: a :class:`~.claims.Claim`: ``run`` (submit under ``record.task_uuid``),
@@ -405,7 +407,7 @@ class Journal:
             return claim_job(db, digest=redact(digest), task_uuid=task_uuid, request=request,
                              backend=backend, endpoint=endpoint,
                              number_results=int(number_results), owner=redact(owner),
-                             ttl_s=ttl_s, seedless=seedless)
+                             ttl_s=ttl_s, seedless=seedless, also=tuple(also))
 
     def claim(self, task_uuid: str, owner: str, ttl_s: float) -> bool:
         """Take (or renew) the lease on a job for ``ttl_s`` seconds, atomically.

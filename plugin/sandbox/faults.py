@@ -172,6 +172,11 @@ class FaultPlan:
                 terminal_taken = terminal_taken or is_terminal
         return chosen
 
+    def clear(self) -> None:
+        """Drop every fault (spent or not): requests from now on see none."""
+        with self._lock:
+            self._entries.clear()
+
     def pending(self) -> list[Fault]:
         """Faults not yet spent."""
         with self._lock:

@@ -279,6 +279,10 @@ class Sandbox:
         """Add faults at run time; they count requests from now on."""
         self._plan.add(*faults)
 
+    def clear_faults(self) -> None:
+        """Drop every injected fault: the sandbox answers normally from now on."""
+        self._plan.clear()
+
     def pending_faults(self) -> list[Fault]:
         """The injected faults that are not spent yet."""
         return self._plan.pending()

@@ -173,3 +173,22 @@ def test_minimax_credit_refusal_moves_to_runware(minimax: MiniMaxSandbox, make_s
     with Journal() as journal:
         row = journal.get(result.task_uuid)
     assert row is not None and row.backend == "runware" and row.status == "saved"
+
+
+def test_a_moved_job_with_an_unknown_outcome_is_resumed_where_it_moved(
+        minimax: MiniMaxSandbox, make_sandbox: Any, song: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from minimax_cover.plugin.sandbox.minimax_server import MiniMaxFault
+
+    runware = make_sandbox(faults=[Fault("status", task_type="audioInference", status=503,
+                                         times=-1)])
+    _runware_at(monkeypatch, runware.url, runware.api_key)
+    minimax.faults.append(MiniMaxFault(1024, "generation", times=-1))  # sent, outcome unknown
+    with pytest.raises(OutcomeUnknownError) as first:
+        _cover(song, tmp_path)
+    sent = len(minimax.generations)
+    with pytest.raises(OutcomeUnknownError) as again:  # MiniMax cannot look a job up
+        _cover(song, tmp_path)
+    assert again.value.task_uuid == first.value.task_uuid
+    assert len(minimax.generations) == sent  # never sent again, on either provider
+    assert runware.submissions() == 0
