@@ -18,6 +18,7 @@ import mimetypes
 import socket
 import struct
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -199,6 +200,19 @@ class ComfyStub:
             self._server.server_close()
 
     # ---- messages
+    def queue(self, browser: Any) -> Any:
+        """Queue the graph as the Run button does; return the runner's result of that prompt."""
+        count = len(self.runs)
+        browser.js_async("const done = arguments[arguments.length - 1];"
+                         "window.comfyAPI.app.app.queuePrompt(0, 1)"
+                         ".then(() => done(true), e => done(String(e)));")
+        end = time.monotonic() + 90
+        while len(self.runs) == count:
+            assert not self.errors, self.errors[-1]
+            assert time.monotonic() < end, "the prompt did not run"
+            time.sleep(0.1)
+        return list(self.runs.values())[-1]
+
     def broadcast(self, kind: str, data: dict[str, Any]) -> None:
         for ws in list(self.sockets):
             ws.send({"type": kind, "data": data})

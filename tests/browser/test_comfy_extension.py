@@ -80,24 +80,11 @@ def frame(browser: Any) -> None:
     time.sleep(1.5)
 
 
-def queue(browser: Any, stub: ComfyStub) -> Any:
-    """Queue the graph as the Run button does; return the runner's result of that prompt."""
-    count = len(stub.runs)
-    browser.js_async("const done = arguments[arguments.length - 1];"
-                     f"{APP}.queuePrompt(0, 1).then(() => done(true), e => done(String(e)));")
-    end = time.monotonic() + 90
-    while len(stub.runs) == count:
-        assert not stub.errors, stub.errors[-1]
-        assert time.monotonic() < end, "the prompt did not run"
-        time.sleep(0.1)
-    return list(stub.runs.values())[-1]
-
-
 def test_audition_panel_ab_and_pick(browser: Any, tmp_path: Path) -> None:
     with ComfyStub(tmp_path) as stub:
         boot(browser, stub)
         assert browser.js(PICK_WIDGET) == 1
-        first = queue(browser, stub)
+        first = stub.queue(browser)
         durations = browser.wait(PLAYERS_READY, 5, what="five players with audio")
         assert all(d > 1 for d in durations)
         widths = browser.wait(PICTURES, 5, what="five pictures")
@@ -150,7 +137,7 @@ def test_audition_panel_ab_and_pick(browser: Any, tmp_path: Path) -> None:
         if os.environ.get("MINIMAX_COVER_SCREENSHOTS"):
             frame(browser)
             browser.screenshot("audition-node.png")
-        second = queue(browser, stub)
+        second = stub.queue(browser)
         take, pick, _, measures = second.runs["3"].outputs
         assert pick == 3 and first.runs["3"].outputs[1] == 1
         assert len(json.loads(measures)["takes"]) == 4
@@ -177,6 +164,6 @@ def test_without_the_extension_the_node_still_works(browser: Any, tmp_path: Path
         assert browser.js("return document.querySelector('.mmc-audition')") is None
         browser.js("const n = window.comfyAPI.app.app.graph.getNodeById(3);"
                    "n.widgets.find(w => w.name === 'pick').value = 2;")
-        result = queue(browser, stub)
+        result = stub.queue(browser)
         assert result.runs["3"].outputs[1] == 2
         assert browser.remote() == []

@@ -171,14 +171,7 @@ def test_the_audition_panel_survives_a_workflow_tab_switch(browser: Any,
                                                            tmp_path: Path) -> None:
     with ComfyStub(tmp_path) as stub:
         boot(browser, stub, AUDITION)
-        count = len(stub.runs)
-        browser.js_async("const done = arguments[arguments.length - 1];"
-                         f"{APP}.queuePrompt(0, 1).then(() => done(true), e => done(String(e)));")
-        end = time.monotonic() + 90
-        while len(stub.runs) == count:
-            assert not stub.errors, stub.errors[-1]
-            assert time.monotonic() < end, "the prompt did not run"
-            time.sleep(0.1)
+        stub.queue(browser)
         players = "return document.querySelectorAll('.mmc-audition audio').length"
         browser.wait(f"{players} === 5", what="five players")
         tabs = browser.js("return [...document.querySelectorAll('.workflow-label')]"

@@ -84,24 +84,12 @@ def thumbnail(browser: Any) -> None:
     browser.screenshot("two-step.png")  # full size, for the docs
 
 
-def queue(browser: Any, stub: ComfyStub) -> Any:
-    count = len(stub.runs)
-    browser.js_async("const done = arguments[arguments.length - 1];"
-                     f"{APP}.queuePrompt(0, 1).then(() => done(true), e => done(String(e)));")
-    end = time.monotonic() + 90
-    while len(stub.runs) == count:
-        assert not stub.errors, stub.errors[-1]
-        assert time.monotonic() < end, "the prompt did not run"
-        time.sleep(0.1)
-    return list(stub.runs.values())[-1]
-
-
 def test_preprocess_edit_lyrics_cover(browser: Any, tmp_path: Path,
                                       double: MiniMaxSandbox) -> None:
     with ComfyStub(tmp_path) as stub:
         boot(browser, stub)
         assert browser.js(LYRICS_WIDGET) == ""
-        first = queue(browser, stub)
+        first = stub.queue(browser)
         heard = first.runs["2"].outputs[1]
         assert heard.startswith("[Verse 1]")
 
@@ -132,7 +120,7 @@ def test_preprocess_edit_lyrics_cover(browser: Any, tmp_path: Path,
             thumbnail(browser)
 
         # cover again: the cached handle, the edited lyrics, one preprocess in all
-        second = queue(browser, stub)
+        second = stub.queue(browser)
         assert double.generations[-1]["lyrics"] == EDITED
         assert double.generations[-1]["cover_feature_id"] == second.runs["2"].outputs[0].feature_id
         assert len(double.preprocesses) == 1 and len(double.generations) == 2
