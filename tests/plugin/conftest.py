@@ -7,6 +7,7 @@ no second of wall time.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,6 +36,16 @@ class SleepRecorder:
     @property
     def total(self) -> float:
         return sum(self.calls)
+
+
+@pytest.fixture
+def dead_url() -> str:
+    """A Runware-style base URL on 127.0.0.1 where nothing listens (connection refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}/v1"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ before accepting it; never after an unknown outcome. Both doubles run on loopbac
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,14 +29,6 @@ def minimax(monkeypatch: pytest.MonkeyPatch) -> Iterator[MiniMaxSandbox]:
     monkeypatch.setenv("MINIMAX_COVER_PROVIDERS", "runware,minimax")
     yield sb
     sb.stop()
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _batch(songs: list[Path], out: Path, options: dict[str, Any], **kwargs: Any) -> Any:
@@ -79,9 +70,9 @@ def test_rows_refused_by_runware_run_on_minimax_once_each(
     assert again.cost == 0
 
 
-def test_connection_refused_rows_fail_over(minimax: MiniMaxSandbox, songs: list[Path],
-                                           tmp_path: Path) -> None:
-    dead = {"api_key": "rw-FAKEKEY-dead", "base_url": f"http://127.0.0.1:{_closed_port()}/v1",
+def test_connection_refused_rows_fail_over(minimax: MiniMaxSandbox, dead_url: str,
+                                           songs: list[Path], tmp_path: Path) -> None:
+    dead = {"api_key": "rw-FAKEKEY-dead", "base_url": dead_url,
             "timeout": (2.0, 5.0),
             "retry_policy": RetryPolicy(max_retries=1, base_delay_s=0.01, max_delay_s=0.02)}
     report = _batch(songs[:3], tmp_path / "out", dead)

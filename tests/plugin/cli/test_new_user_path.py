@@ -43,21 +43,15 @@ def test_resume_of_a_saved_job_names_its_files_and_exits_zero(
         {"taskUUID": task, "status": "saved", "resumed": False, "files": [path]}]
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_resume_closes_a_job_whose_in_process_sandbox_ended(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], dead_url: str) -> None:
     from minimax_cover.plugin.journal.store import Journal
 
     task = str(uuid.uuid4())
     with Journal() as journal:
         journal.record(task, {"taskType": "audioInference", "taskUUID": task,
                               "positivePrompt": PROMPT, "model": "minimax:music@cover"},
-                       backend="runware", endpoint=f"http://127.0.0.1:{_closed_port()}/v1",
+                       backend="runware", endpoint=dead_url,
                        status="submitted", output_dir=str(tmp_path))
     assert main(["resume"]) == 0  # no "no Runware API key"
     err = capsys.readouterr().err

@@ -7,7 +7,6 @@ outcome nothing moves and the job stays resumable.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,23 +49,15 @@ def _runware_at(monkeypatch: pytest.MonkeyPatch, url: str, key: str) -> None:
     monkeypatch.setenv("RUNWARE_API_KEY", key)
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _cover(song: Path, tmp_path: Path) -> Any:
     return cover(str(song), prompt=PROMPT, output_dir=tmp_path / "out",
                  backend_options=dict(FAST), deliveryMethod="async")
 
 
-def test_connection_refused_runs_on_minimax_once(minimax: MiniMaxSandbox, song: Path,
+def test_connection_refused_runs_on_minimax_once(minimax: MiniMaxSandbox, dead_url: str, song: Path,
                                                  tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    _runware_at(monkeypatch, f"http://127.0.0.1:{_closed_port()}/v1", "rw-FAKEKEY-dead")
+    _runware_at(monkeypatch, dead_url, "rw-FAKEKEY-dead")
     result = _cover(song, tmp_path)
     assert result.backend == "minimax" and len(result.files) == 1
     assert len(minimax.preprocesses) == 1 and len(minimax.generations) == 1
@@ -106,9 +97,10 @@ def test_unknown_outcome_never_fails_over(minimax: MiniMaxSandbox, make_sandbox:
         assert any(r.task_uuid == row.task_uuid for r in journal.unfinished())
 
 
-def test_a_named_backend_never_fails_over(minimax: MiniMaxSandbox, song: Path, tmp_path: Path,
+def test_a_named_backend_never_fails_over(minimax: MiniMaxSandbox, dead_url: str, song: Path,
+                                          tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    _runware_at(monkeypatch, f"http://127.0.0.1:{_closed_port()}/v1", "rw-FAKEKEY-dead")
+    _runware_at(monkeypatch, dead_url, "rw-FAKEKEY-dead")
     with pytest.raises(Exception, match="cannot connect"):
         cover(str(song), prompt=PROMPT, output_dir=tmp_path / "out", backend="runware",
               backend_options=dict(FAST))
